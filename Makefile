@@ -1,0 +1,89 @@
+# vtools: V2Ray-compatible tunnelling tools on one library.
+# `make` builds bin/ and libshared/libshared.a; `make check` runs every test.
+
+CC	?= cc
+PKGS	 = libevent libevent_pthreads openssl inih json-c
+BUILD	?= build
+OPT	?= -O2 -g
+WARN	 = -Wall -Wextra -Wshadow -Wpointer-arith -Wmissing-prototypes \
+	   -Wstrict-prototypes -Wno-unused-parameter
+CFLAGS	+= -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) -Ilibshared -MMD -MP
+PKGCF	 = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKGLIBS	 = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+PREFIX	?= /usr/local
+VERSION	 = 0.1.0
+
+TOOLS	 = vserver vclient vportal vbridge
+LIB_SRC	 = $(sort $(wildcard libshared/*/*.c))
+LIB_OBJ	 = $(LIB_SRC:%.c=$(BUILD)/%.o)
+LIB	 = $(BUILD)/libshared.a
+UNIT_SRC = $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+HELP_SRC = $(sort $(wildcard tests/helpers/*.c))
+HELP_BIN = $(HELP_SRC:tests/helpers/%.c=$(BUILD)/helpers/%)
+FUZZ_SRC = $(sort $(wildcard tests/fuzz/fuzz_*.c))
+
+.PHONY: all deps tools unit helpers check asan fuzz demo bench install clean
+
+all: deps-ok tools
+
+# Install what is missing (once); cheap when everything is there.
+deps:
+	@sh tests/deps.sh install
+deps-ok:
+	@sh tests/deps.sh ensure
+
+tools: $(TOOLS:%=bin/%) libshared/libshared.a
+
+libshared/libshared.a: $(LIB)
+	@cp $(LIB) $@
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKGCF) -DVTOOLS_VERSION='"$(VERSION)"' -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+bin/%: $(BUILD)/%/main.o $(LIB)
+	@mkdir -p bin
+	$(CC) $(CFLAGS) -o $@ $< $(LIB) $(PKGLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKGCF) -DSRCDIR='"$(CURDIR)"' -o $@ $< $(LIB) \
+	    $(PKGLIBS) $$(pkg-config --libs cmocka)
+
+$(BUILD)/helpers/%: tests/helpers/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKGCF) -o $@ $< $(LIB) $(PKGLIBS)
+
+unit: deps-ok $(UNIT_BIN)
+helpers: deps-ok $(HELP_BIN)
+
+# Unit tests also run under AddressSanitizer + UBSan, built apart.
+asan:
+	$(MAKE) BUILD=build-asan OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" unit
+
+fuzz: deps-ok $(LIB)
+	@sh tests/fuzz/build.sh
+
+check: deps-ok
+	@sh tests/run.sh
+
+demo: deps-ok tools helpers
+	@sh tests/demo.sh
+
+bench: deps-ok tools helpers
+	@sh tests/bench.sh
+
+install: tools
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/vtools/conf
+	install -m 755 $(TOOLS:%=bin/%) $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 conf/* $(DESTDIR)$(PREFIX)/share/vtools/conf/
+
+clean:
+	rm -rf build build-asan build-fuzz bin libshared/libshared.a tests/out
+
+-include $(LIB_OBJ:.o=.d) $(TOOLS:%=$(BUILD)/%/main.d)

@@ -1,0 +1,276 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cli.c: the command line every tool shares, V2Ray-compatible:
+ * -c/-config FILE, -format json|ini, -test, -dump json|ini, -version, -h.
+ * Exit codes suit scripts: 0 ok, 1 config error, 2 usage, 3 runtime.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "app/engine.h"
+#include "base/log.h"
+#include "base/util.h"
+
+#ifndef VTOOLS_VERSION
+#define VTOOLS_VERSION "0.0.0"
+#endif
+
+#define GRACE_SEC	5
+
+struct cli {
+	const char	*config;
+	enum conf_format format;
+	bool		 test;
+	const char	*dump;
+};
+
+static void
+usage(const struct tool *t, FILE *fp)
+{
+	fprintf(fp,
+	    "usage: %s [-c FILE] [-format json|ini] [-test] [-dump json|ini]\n"
+	    "       %s -version | -h\n"
+	    "\n"
+	    "%s: %s.\n"
+	    "  -c, -config FILE  configuration (V2Ray JSON or vtools INI;\n"
+	    "                    format from the extension or -format)\n"
+	    "  -format FMT       json or ini\n"
+	    "  -test             check the configuration and exit\n"
+	    "  -dump FMT         print the effective configuration as json "
+	    "or ini\n"
+	    "  -version          print the version\n"
+	    "exit status: 0 ok, 1 configuration error, 2 usage error,\n"
+	    "             3 runtime failure (e.g. address in use)\n",
+	    t->name, t->name, t->name, t->summary);
+}
+
+/* "-x", "--x", "-x=v": Go's flag syntax, as V2Ray users type it. */
+static const char *
+flag_name(const char *arg, const char **inline_val)
+{
+	const char	*eq;
+	static char	 name[32];
+	size_t		 n;
+
+	*inline_val = NULL;
+	if (arg[0] != '-')
+		return NULL;
+	arg += arg[1] == '-' ? 2 : 1;
+	if ((eq = strchr(arg, '=')) != NULL) {
+		n = (size_t)(eq - arg);
+		if (n >= sizeof(name))
+			n = sizeof(name) - 1;
+		memcpy(name, arg, n);
+		name[n] = '\0';
+		*inline_val = eq + 1;
+		return name;
+	}
+	return arg;
+}
+
+static int
+parse_args(const struct tool *t, int argc, char **argv, struct cli *cl)
+{
+	const char	*name, *val;
+	int		 i;
+
+	for (i = 1; i < argc; i++) {
+		if ((name = flag_name(argv[i], &val)) == NULL) {
+			fprintf(stderr, "%s: unexpected argument: %s\n",
+			    t->name, argv[i]);
+			return -1;
+		}
+		if (strcmp(name, "test") == 0) {
+			cl->test = true;
+			continue;
+		}
+		if (strcmp(name, "version") == 0) {
+			printf("%s %s (vtools, speaks V2Ray 4.34)\n", t->name,
+			    VTOOLS_VERSION);
+			exit(EXIT_OK);
+		}
+		if (strcmp(name, "h") == 0 || strcmp(name, "help") == 0) {
+			usage(t, stdout);
+			exit(EXIT_OK);
+		}
+		if (strcmp(name, "c") != 0 && strcmp(name, "config") != 0 &&
+		    strcmp(name, "format") != 0 && strcmp(name, "dump") != 0) {
+			fprintf(stderr, "%s: unknown flag: %s\n", t->name,
+			    argv[i]);
+			return -1;
+		}
+		if (val == NULL) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "%s: %s needs a value\n",
+				    t->name, argv[i]);
+				return -1;
+			}
+			val = argv[++i];
+		}
+		if (name[0] == 'c') {
+			if (cl->config != NULL) {
+				fprintf(stderr, "%s: only one -config file is "
+				    "supported\n", t->name);
+				return -1;
+			}
+			cl->config = val;
+		} else if (strcmp(val, "json") != 0 &&
+		    strcmp(val, "ini") != 0) {
+			fprintf(stderr, "%s: -%s takes json or ini, not %s\n",
+			    t->name, name, val);
+			return -1;
+		} else if (name[0] == 'f')
+			cl->format = val[0] == 'j' ? CONF_FMT_JSON :
+			    CONF_FMT_INI;
+		else
+			cl->dump = val;
+	}
+	return 0;
+}
+
+static void
+print_diag(const struct conf_diag *d)
+{
+	size_t	 i;
+
+	for (i = 0; i < d->warnings.n; i++)
+		fprintf(stderr, "warning: %s\n", d->warnings.v[i]);
+	for (i = 0; i < d->errors.n; i++)
+		fprintf(stderr, "%s\n", d->errors.v[i]);
+}
+
+static struct engine	*running;
+static struct event	*grace_ev;
+
+static void
+grace_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct event_base	*base = arg;
+	struct timeval		 tv = { 0, 100 * 1000 };
+	static int		 ticks;
+
+	if (running->nsessions == 0 || ++ticks >= GRACE_SEC * 10) {
+		event_base_loopexit(base, NULL);
+		return;
+	}
+	evtimer_add(grace_ev, &tv);
+}
+
+static void
+signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct event_base	*base = arg;
+
+	switch (sig) {
+	case SIGINT:
+	case SIGTERM:
+		if (running->stopping) {
+			event_base_loopexit(base, NULL);
+			return;
+		}
+		log_warn("signal %d: stop accepting, %zu sessions finishing",
+		    (int)sig, running->nsessions);
+		running->stopping = true;
+		engine_stop_listening(running);
+		grace_ev = evtimer_new(base, grace_cb, base);
+		grace_cb(-1, 0, base);
+		break;
+	case SIGUSR1:
+		log_reopen();
+		break;
+	case SIGHUP:
+		log_warn("SIGHUP: configuration reload is not supported yet");
+		break;
+	}
+}
+
+int
+app_main(const struct tool *t, int argc, char **argv)
+{
+	struct cli		 cl = { NULL, CONF_FMT_AUTO, false, NULL };
+	struct conf		*c = xcalloc(1, sizeof(*c));
+	struct conf_diag	 d;
+	struct event_base	*base;
+	struct event		*sigs[4];
+	static const int	 signums[4] = { SIGINT, SIGTERM, SIGHUP,
+				    SIGUSR1 };
+	char			 err[512];
+	int			 i, rc;
+
+	if (parse_args(t, argc, argv, &cl) == -1) {
+		usage(t, stderr);
+		return EXIT_USAGE;
+	}
+	if (cl.config == NULL) {
+		if (access("config.json", R_OK) == 0)
+			cl.config = "config.json";
+		else {
+			fprintf(stderr, "%s: no configuration: give -c FILE\n",
+			    t->name);
+			usage(t, stderr);
+			return EXIT_USAGE;
+		}
+	}
+	conf_init(c);
+	conf_diag_init(&d);
+	rc = conf_load(cl.config, cl.format, c, &d);
+	if (rc == 0)
+		rc = engine_check_tool(t, c, &d);
+	print_diag(&d);
+	conf_diag_cleanup(&d);
+	if (rc != 0) {
+		if (!cl.test)
+			fprintf(stderr, "%s: configuration not loaded\n",
+			    t->name);
+		conf_cleanup(c);
+		free(c);
+		return EXIT_CONFIG;
+	}
+	if (cl.test || cl.dump != NULL) {
+		if (cl.dump != NULL && cl.dump[0] == 'j')
+			conf_dump_json(c, stdout);
+		else if (cl.dump != NULL)
+			conf_dump_ini(c, stdout);
+		else
+			printf("Configuration OK.\n");
+		conf_cleanup(c);
+		free(c);
+		return EXIT_OK;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	if (log_configure(&c->log) == -1) {
+		fprintf(stderr, "%s: cannot open log file: %s\n", t->name,
+		    strerror(errno));
+		conf_cleanup(c);
+		free(c);
+		return EXIT_RUNTIME;
+	}
+	base = event_base_new();
+	if ((running = engine_new(t, base, c, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "%s: %s\n", t->name, err);
+		log_error("%s", err);
+		log_shutdown();
+		event_base_free(base);
+		return EXIT_RUNTIME;
+	}
+	for (i = 0; i < 4; i++) {
+		sigs[i] = evsignal_new(base, signums[i], signal_cb, base);
+		evsignal_add(sigs[i], NULL);
+	}
+	log_warn("%s %s started", t->name, VTOOLS_VERSION);
+	event_base_dispatch(base);
+	engine_free(running);
+	for (i = 0; i < 4; i++)
+		event_free(sigs[i]);
+	if (grace_ev != NULL)
+		event_free(grace_ev);
+	log_shutdown();
+	event_base_free(base);
+	return EXIT_OK;
+}

@@ -1,0 +1,344 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * engine.c: build the runtime from a checked model — handlers by name from
+ * the tool's tables, the router, DNS, TCP listeners that shed silent
+ * handshakes under descriptor pressure instead of refusing real clients.
+ */
+#include "app/engine.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+
+#include <event2/bufferevent.h>
+#include <event2/dns.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+
+#include "base/log.h"
+#include "base/util.h"
+#include "net/udp.h"
+#include "route/route.h"
+
+static const struct inbound_ops *
+find_in(const struct tool *t, enum conf_proto p)
+{
+	const struct inbound_ops *const	*o;
+
+	for (o = t->inbounds; o != NULL && *o != NULL; o++)
+		if ((*o)->proto == p)
+			return *o;
+	return NULL;
+}
+
+static const struct outbound_ops *
+find_out(const struct tool *t, enum conf_proto p)
+{
+	const struct outbound_ops *const *o;
+
+	for (o = t->outbounds; o != NULL && *o != NULL; o++)
+		if ((*o)->proto == p)
+			return *o;
+	return NULL;
+}
+
+/* "vserver or vportal": the tools that do offer what t lacks. */
+static void
+who_offers(bool inbound, enum conf_proto p, char *buf, size_t len)
+{
+	const struct tool *const	*t;
+	size_t				 n = 0, used = 0;
+
+	buf[0] = '\0';
+	for (t = tool_all; *t != NULL; t++) {
+		if (inbound ? find_in(*t, p) == NULL : find_out(*t, p) == NULL)
+			continue;
+		used += (size_t)snprintf(buf + used, len > used ? len - used : 0,
+		    "%s%s", n++ ? " or " : "", (*t)->name);
+	}
+	if (n == 0)
+		snprintf(buf, len, "no tool");
+}
+
+int
+engine_check_tool(const struct tool *t, const struct conf *c,
+    struct conf_diag *d)
+{
+	char	 alt[128];
+	size_t	 i;
+	int	 bad = 0;
+
+	for (i = 0; i < c->ninbounds; i++) {
+		if (find_in(t, c->inbounds[i].proto) != NULL)
+			continue;
+		who_offers(true, c->inbounds[i].proto, alt, sizeof(alt));
+		conf_err(d, "%s: inbounds[%zu]: %s does not offer a %s inbound; "
+		    "use %s", c->path ? c->path : "config", i, t->name,
+		    conf_proto_name(c->inbounds[i].proto), alt);
+		bad = 1;
+	}
+	for (i = 0; i < c->noutbounds; i++) {
+		if (find_out(t, c->outbounds[i].proto) != NULL)
+			continue;
+		who_offers(false, c->outbounds[i].proto, alt, sizeof(alt));
+		conf_err(d, "%s: outbounds[%zu]: %s does not offer a %s outbound;"
+		    " use %s", c->path ? c->path : "config", i, t->name,
+		    conf_proto_name(c->outbounds[i].proto), alt);
+		bad = 1;
+	}
+	if (c->nbridges > 0 && !t->bridges) {
+		conf_err(d, "%s: reverse.bridges: %s is not a bridge; use vbridge",
+		    c->path ? c->path : "config", t->name);
+		bad = 1;
+	}
+	if (c->nportals > 0 && !t->portals) {
+		conf_err(d, "%s: reverse.portals: %s is not a portal; use vportal",
+		    c->path ? c->path : "config", t->name);
+		bad = 1;
+	}
+	return bad ? -1 : 0;
+}
+
+struct outbound_rt *
+engine_outbound(struct engine *eng, const char *tag)
+{
+	size_t	 i;
+
+	/* Duplicate tags: the later one wins, as in V2Ray. */
+	for (i = eng->noutbounds; i-- > 0;)
+		if (eng->outbounds[i].c->tag != NULL &&
+		    strcmp(eng->outbounds[i].c->tag, tag) == 0)
+			return &eng->outbounds[i];
+	return NULL;
+}
+
+bool
+engine_shed(struct engine *eng)
+{
+	struct session	*s = session_oldest_handshake(eng);
+
+	if (s == NULL)
+		return false;
+	session_reject(s, "shed: out of descriptors, oldest handshake closed");
+	return true;
+}
+
+static void
+accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
+    int salen, void *arg)
+{
+	struct inbound_rt	*ib = arg;
+	struct bufferevent	*bev;
+	struct session		*s;
+
+	bev = bufferevent_socket_new(ib->eng->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (bev == NULL) {
+		evutil_closesocket(fd);
+		return;
+	}
+	s = session_new(ib->eng, ib, bev, sa);
+	ib->ops->accept(s);
+}
+
+static void
+relisten_cb(evutil_socket_t fd, short what, void *arg)
+{
+	evconnlistener_enable(arg);
+}
+
+static void
+accept_error_cb(struct evconnlistener *l, void *arg)
+{
+	struct inbound_rt	*ib = arg;
+	int			 err = EVUTIL_SOCKET_ERROR();
+	struct timeval		 tv = { 0, 100 * 1000 };
+
+	if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) {
+		/*
+		 * Silent connections must not lock real clients out: free a
+		 * descriptor held by the oldest unfinished handshake, and the
+		 * pending accept succeeds on the next loop.
+		 */
+		if (engine_shed(ib->eng))
+			return;
+		log_warn("accept: %s; pausing 100 ms", strerror(err));
+		evconnlistener_disable(l);
+		event_base_once(ib->eng->base, -1, EV_TIMEOUT, relisten_cb, l,
+		    &tv);
+		return;
+	}
+	log_warn("accept: %s", strerror(err));
+}
+
+static const char *
+default_listen(const struct conf_inbound *ci)
+{
+	if (ci->listen != NULL)
+		return ci->listen;
+	/* A local proxy open to the LAN is a surprise nobody wants. */
+	return ci->proto == CONF_PROTO_SOCKS ? "127.0.0.1" : "0.0.0.0";
+}
+
+static int
+listen_tcp(struct inbound_rt *ib, char *err, size_t errlen)
+{
+	const struct conf_inbound	*ci = ib->c;
+	const char			*host = default_listen(ci);
+	struct net_addr			 a;
+	struct sockaddr_storage		 ss;
+	unsigned			 p;
+	int				 len;
+
+	ib->ls = xcalloc((size_t)(ci->port.to - ci->port.from) + 1,
+	    sizeof(*ib->ls));
+	for (p = ci->port.from; p <= ci->port.to; p++) {
+		net_addr_set(&a, host, (uint16_t)p);
+		if ((len = net_addr_to_sockaddr(&a, &ss)) == -1) {
+			snprintf(err, errlen, "listen address %s is not an IP",
+			    host);
+			return -1;
+		}
+		ib->ls[ib->nls] = evconnlistener_new_bind(ib->eng->base,
+		    accept_cb, ib, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE |
+		    LEV_OPT_CLOSE_ON_EXEC, -1, (struct sockaddr *)&ss, len);
+		if (ib->ls[ib->nls] == NULL) {
+			snprintf(err, errlen, "cannot listen on %s:%u: %s",
+			    a.family == AF_INET6 ? "[::]" : host, p,
+			    strerror(errno));
+			return -1;
+		}
+		evconnlistener_set_error_cb(ib->ls[ib->nls], accept_error_cb);
+		ib->nls++;
+	}
+	return 0;
+}
+
+void
+engine_stop_listening(struct engine *eng)
+{
+	size_t	 i, j;
+
+	for (i = 0; i < eng->ninbounds; i++) {
+		for (j = 0; j < eng->inbounds[i].nls; j++)
+			evconnlistener_free(eng->inbounds[i].ls[j]);
+		free(eng->inbounds[i].ls);
+		eng->inbounds[i].ls = NULL;
+		eng->inbounds[i].nls = 0;
+		if (eng->inbounds[i].ops != NULL &&
+		    eng->inbounds[i].ops->stop != NULL)
+			eng->inbounds[i].ops->stop(&eng->inbounds[i]);
+		eng->inbounds[i].ops = NULL;
+	}
+}
+
+/* Descriptors are the budget for silent connections: take them all. */
+static void
+raise_nofile(void)
+{
+	struct rlimit	 rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+struct engine *
+engine_new(const struct tool *t, struct event_base *base, struct conf *c,
+    char *err, size_t errlen)
+{
+	struct engine	*eng = xcalloc(1, sizeof(*eng));
+	char		 rerr[256];
+	size_t		 i;
+
+	raise_nofile();
+	eng->base = base;
+	eng->conf = c;
+	TAILQ_INIT(&eng->sessions);
+	TAILQ_INIT(&eng->handshaking);
+	LIST_INIT(&eng->flows);
+	if ((eng->rt = route_compile(c, rerr, sizeof(rerr))) == NULL) {
+		snprintf(err, errlen, "routing: %s", rerr);
+		goto fail;
+	}
+	eng->dns = evdns_base_new(base, EVDNS_BASE_INITIALIZE_NAMESERVERS |
+	    EVDNS_BASE_DISABLE_WHEN_INACTIVE);
+	if (eng->dns == NULL) {
+		/* No resolv.conf: still answer from /etc/hosts. */
+		eng->dns = evdns_base_new(base, EVDNS_BASE_DISABLE_WHEN_INACTIVE);
+		if (eng->dns != NULL)
+			evdns_base_load_hosts(eng->dns, NULL);
+	}
+	eng->outbounds = xcalloc(c->noutbounds, sizeof(*eng->outbounds));
+	for (i = 0; i < c->noutbounds; i++) {
+		struct outbound_rt *ob = &eng->outbounds[i];
+
+		ob->eng = eng;
+		ob->c = &c->outbounds[i];
+		ob->ops = find_out(t, ob->c->proto);
+		eng->noutbounds++;
+		if (ob->ops == NULL) {
+			snprintf(err, errlen, "%s cannot run a %s outbound",
+			    t->name, conf_proto_name(ob->c->proto));
+			goto fail;
+		}
+		if (ob->ops->start != NULL && ob->ops->start(ob, err, errlen))
+			goto fail;
+	}
+	eng->inbounds = xcalloc(c->ninbounds, sizeof(*eng->inbounds));
+	for (i = 0; i < c->ninbounds; i++) {
+		struct inbound_rt *ib = &eng->inbounds[i];
+
+		ib->eng = eng;
+		ib->c = &c->inbounds[i];
+		ib->ops = find_in(t, ib->c->proto);
+		eng->ninbounds++;
+		if (ib->ops == NULL) {
+			snprintf(err, errlen, "%s cannot run a %s inbound",
+			    t->name, conf_proto_name(ib->c->proto));
+			goto fail;
+		}
+		if (ib->ops->start != NULL && ib->ops->start(ib, err, errlen)) {
+			ib->ops = NULL;
+			goto fail;
+		}
+		if (ib->ops->tcp && !ib->no_tcp &&
+		    listen_tcp(ib, err, errlen) == -1)
+			goto fail;
+	}
+	log_attach(base);
+	return eng;
+ fail:
+	engine_free(eng);
+	return NULL;
+}
+
+void
+engine_free(struct engine *eng)
+{
+	struct session	*s;
+	size_t		 i;
+
+	if (eng == NULL)
+		return;
+	engine_stop_listening(eng);
+	while ((s = TAILQ_FIRST(&eng->sessions)) != NULL)
+		session_close(s, NULL);
+	while (!LIST_EMPTY(&eng->flows))
+		udp_flow_close(LIST_FIRST(&eng->flows));
+	for (i = 0; i < eng->noutbounds; i++)
+		if (eng->outbounds[i].ops != NULL &&
+		    eng->outbounds[i].ops->stop != NULL)
+			eng->outbounds[i].ops->stop(&eng->outbounds[i]);
+	free(eng->inbounds);
+	free(eng->outbounds);
+	if (eng->dns != NULL)
+		evdns_base_free(eng->dns, 0);
+	route_free(eng->rt);
+	conf_cleanup(eng->conf);
+	free(eng->conf);
+	free(eng);
+}

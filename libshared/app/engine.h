@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * engine.h: the runtime built from a checked config model: inbound and
+ * outbound handlers instantiated from the tables a tool registered, the
+ * router, the session list, DNS, signals.
+ */
+#ifndef LIBSHARED_ENGINE_H
+#define LIBSHARED_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/queue.h>
+
+#include "conf/conf.h"
+#include "net/session.h"
+
+struct event_base;
+struct evdns_base;
+struct evconnlistener;
+struct route_table;
+struct udp_flow;
+
+/* An inbound protocol handler. */
+struct inbound_ops {
+	const char	*name;		/* "socks", "dokodemo-door", … */
+	enum conf_proto	 proto;
+	bool		 tcp;		/* engine opens TCP listeners */
+	/* Optional: extra setup (UDP sockets, user tables). 0 or -1. */
+	int		(*start)(struct inbound_rt *ib, char *err, size_t len);
+	void		(*stop)(struct inbound_rt *ib);
+	/* A TCP connection was accepted: read the header from s->cbev. */
+	void		(*accept)(struct session *s);
+};
+
+/* An outbound protocol handler. */
+struct outbound_ops {
+	const char	*name;
+	enum conf_proto	 proto;
+	int		(*start)(struct outbound_rt *ob, char *err, size_t len);
+	void		(*stop)(struct outbound_rt *ob);
+	/* Open a stream to s->dst: set s->rbev then session_relay(). */
+	void		(*open)(struct session *s);
+	/* UDP: open the outbound half of a flow; 0 or -1. */
+	int		(*udp_open)(struct udp_flow *f);
+};
+
+struct inbound_rt {
+	struct engine			*eng;
+	const struct conf_inbound	*c;
+	const struct inbound_ops	*ops;
+	struct evconnlistener		**ls;
+	size_t				 nls;
+	bool				 no_tcp;	/* start() may set */
+	void				*state;		/* handler's */
+};
+
+struct outbound_rt {
+	struct engine			*eng;
+	const struct conf_outbound	*c;
+	const struct outbound_ops	*ops;
+	void				*state;
+};
+
+TAILQ_HEAD(session_list, session);
+
+struct engine {
+	struct event_base	*base;
+	struct evdns_base	*dns;
+	struct conf		*conf;		/* owned */
+	struct route_table	*rt;
+	struct inbound_rt	*inbounds;
+	size_t			 ninbounds;
+	struct outbound_rt	*outbounds;
+	size_t			 noutbounds;
+	struct session_list	 sessions;
+	struct session_list	 handshaking;
+	size_t			 nsessions;
+	uint64_t		 next_id;
+	LIST_HEAD(, udp_flow)	 flows;
+	bool			 stopping;
+};
+
+/* What a tool offers; its main.c fills one and calls app_main(). */
+struct tool {
+	const char			 *name;		/* "vclient" */
+	const char			 *summary;
+	const struct inbound_ops *const	 *inbounds;	/* NULL-terminated */
+	const struct outbound_ops *const *outbounds;
+	bool				  bridges;	/* reverse.bridges */
+	bool				  portals;	/* reverse.portals */
+};
+
+/* Every handler the library has, whether a tool offers it or not. */
+extern const struct inbound_ops socks_inbound_ops;
+extern const struct inbound_ops dokodemo_inbound_ops;
+extern const struct outbound_ops freedom_outbound_ops;
+extern const struct outbound_ops blackhole_outbound_ops;
+extern const struct inbound_ops vmess_inbound_ops;
+extern const struct outbound_ops vmess_outbound_ops;
+
+extern const struct tool tool_vserver, tool_vclient, tool_vportal,
+	    tool_vbridge;
+extern const struct tool *const tool_all[];
+
+/*
+ * The command line shared by every tool (app/cli.c): flags, config
+ * loading, -test, -dump, signals, exit codes. Returns the exit status.
+ */
+#define EXIT_OK		0
+#define EXIT_CONFIG	1
+#define EXIT_USAGE	2
+#define EXIT_RUNTIME	3
+int	app_main(const struct tool *t, int argc, char **argv);
+
+/*
+ * Refuse a config asking for what the tool does not offer; each problem is
+ * added to d naming the tool that has it. 0 or -1.
+ */
+int	engine_check_tool(const struct tool *t, const struct conf *c,
+	    struct conf_diag *d);
+
+/*
+ * Build the runtime (takes ownership of c) and open every listener.
+ * Returns NULL with a message in err (address in use names the address).
+ */
+struct engine *engine_new(const struct tool *t, struct event_base *base,
+	    struct conf *c, char *err, size_t errlen);
+void	engine_free(struct engine *eng);
+/* Stop accepting; sessions keep running. */
+void	engine_stop_listening(struct engine *eng);
+
+struct outbound_rt *engine_outbound(struct engine *eng, const char *tag);
+
+/* Under descriptor pressure: close the oldest handshaking session. */
+bool	engine_shed(struct engine *eng);
+
+#endif

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tools.c: what each tool offers. One table per tool, so a config asking a
+ * tool for something it lacks can name the tool that has it.
+ */
+#include <stddef.h>
+
+#include "app/engine.h"
+
+static const struct inbound_ops *const vserver_in[] = {
+	&vmess_inbound_ops, &dokodemo_inbound_ops, NULL
+};
+static const struct outbound_ops *const vserver_out[] = {
+	&freedom_outbound_ops, &blackhole_outbound_ops, NULL
+};
+static const struct inbound_ops *const vclient_in[] = {
+	&socks_inbound_ops, &dokodemo_inbound_ops, NULL
+};
+static const struct outbound_ops *const vclient_out[] = {
+	&vmess_outbound_ops, &freedom_outbound_ops, &blackhole_outbound_ops,
+	NULL
+};
+static const struct inbound_ops *const vportal_in[] = {
+	&vmess_inbound_ops, &dokodemo_inbound_ops, NULL
+};
+static const struct inbound_ops *const vbridge_in[] = {
+	&dokodemo_inbound_ops, NULL
+};
+
+const struct tool tool_vserver = {
+	"vserver", "VMess server with dynamic ports, mKCP and routing",
+	vserver_in,
+	vserver_out, false, false
+};
+const struct tool tool_vclient = {
+	"vclient", "SOCKS5/4a client with sniffing, VMess outbound and Mux",
+	vclient_in,
+	vclient_out, false, false
+};
+const struct tool tool_vportal = {
+	"vportal", "reverse-tunnel portal: public side of vbridge",
+	vportal_in,
+	vserver_out, false, true
+};
+const struct tool tool_vbridge = {
+	"vbridge", "reverse-tunnel bridge: dials vportal from behind NAT",
+	vbridge_in,
+	vclient_out, true, false
+};
+
+const struct tool *const tool_all[] = {
+	&tool_vserver, &tool_vclient, &tool_vportal, &tool_vbridge, NULL
+};

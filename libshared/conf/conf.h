@@ -1,0 +1,369 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * conf.h: the one configuration model. conf_json.c and conf_ini.c fill it,
+ * conf_check.c validates it, conf_dump.c writes it back as JSON or INI.
+ * Plain data only: no runtime pointers, so SIGHUP can build a second one
+ * beside the live one and swap it in only when it validates.
+ */
+#ifndef LIBSHARED_CONF_H
+#define LIBSHARED_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* A growable list of owned strings. */
+struct conf_strv {
+	char	**v;
+	size_t	  n;
+};
+
+/* Port range; an unset range has from == 0 and to == 0. */
+struct conf_ports {
+	uint16_t from;
+	uint16_t to;
+};
+
+enum conf_proto {
+	CONF_PROTO_NONE = 0,
+	CONF_PROTO_SOCKS,
+	CONF_PROTO_DOKODEMO,	/* "dokodemo-door" */
+	CONF_PROTO_VMESS,
+	CONF_PROTO_FREEDOM,
+	CONF_PROTO_BLACKHOLE,
+	CONF_PROTO_MAX
+};
+
+/* VMess body security as configured ("auto" resolved at runtime). */
+enum conf_security {
+	CONF_SEC_AUTO = 0,
+	CONF_SEC_AES128GCM,
+	CONF_SEC_CHACHA20,
+	CONF_SEC_NONE,
+	CONF_SEC_ZERO,
+	CONF_SEC_LEGACY		/* aes-128-cfb: only for dynamic-port accounts */
+};
+
+enum conf_network {
+	CONF_NET_TCP = 0,
+	CONF_NET_KCP
+};
+
+/* Freedom domainStrategy and routing domainStrategy share no values. */
+enum conf_dstrategy {
+	CONF_DS_ASIS = 0,
+	CONF_DS_USEIP,
+	CONF_DS_USEIPV4,
+	CONF_DS_USEIPV6
+};
+
+enum conf_route_strategy {
+	CONF_RS_ASIS = 0,
+	CONF_RS_IPIFNONMATCH,
+	CONF_RS_IPONDEMAND
+};
+
+enum conf_loglevel {
+	CONF_LOG_DEBUG = 0,
+	CONF_LOG_INFO,
+	CONF_LOG_WARNING,
+	CONF_LOG_ERROR,
+	CONF_LOG_NONE
+};
+
+/* Where a log goes: off, stdout, or a file. */
+enum conf_logdest {
+	CONF_LOGDEST_OFF = 0,
+	CONF_LOGDEST_CONSOLE,
+	CONF_LOGDEST_FILE
+};
+
+/* Network bits, for dokodemo "network" and rule "network". */
+#define CONF_NETBIT_TCP	0x01
+#define CONF_NETBIT_UDP	0x02
+
+struct conf_log {
+	enum conf_logdest	 access_dest;
+	char			*access_path;	/* when CONF_LOGDEST_FILE */
+	enum conf_logdest	 error_dest;
+	char			*error_path;
+	enum conf_loglevel	 level;
+};
+
+/* One policy level; every field already holds 4.34's default if unset. */
+struct conf_level {
+	uint32_t level;
+	int	 handshake;	/* seconds, default 60 */
+	int	 conn_idle;	/* 300 */
+	int	 uplink_only;	/* 1 */
+	int	 downlink_only;	/* 1 */
+	int	 buffer_size;	/* KiB, default 512; -1 = unlimited */
+};
+
+struct conf_kcp {
+	int	 mtu;			/* 576..1460, default 1350 */
+	int	 tti;			/* 10..100 ms, default 50 */
+	int	 uplink_capacity;	/* MB/s, default 5 */
+	int	 downlink_capacity;	/* MB/s, default 20 */
+	bool	 congestion;
+	int	 read_buffer_size;	/* MB, default 2 */
+	int	 write_buffer_size;	/* MB, default 2 */
+	char	*header_type;		/* none srtp utp wechat-video dtls wireguard */
+	char	*seed;			/* NULL = SimpleAuthenticator */
+};
+
+struct conf_stream {
+	enum conf_network network;
+	struct conf_kcp	  kcp;
+};
+
+/* VMess user, inbound ("clients") or outbound ("vnext[].users"). */
+struct conf_user {
+	char			 id[37];	/* canonical lower-case UUID */
+	uint8_t			 uuid[16];
+	int			 alter_id;
+	uint32_t		 level;
+	char			*email;
+	enum conf_security	 security;	/* outbound only */
+};
+
+struct conf_account {		/* SOCKS username/password */
+	char	*user;
+	char	*pass;
+};
+
+struct conf_server {		/* VMess vnext entry */
+	char			*address;
+	uint16_t		 port;
+	struct conf_user	*users;
+	size_t			 nusers;
+};
+
+enum conf_alloc_strategy {
+	CONF_ALLOC_ALWAYS = 0,
+	CONF_ALLOC_RANDOM
+};
+
+struct conf_allocate {
+	bool			 present;
+	enum conf_alloc_strategy strategy;
+	int			 refresh_sec;	/* JSON number = minutes; "20s" ok */
+	int			 concurrency;	/* default 3 */
+};
+
+struct conf_inbound {
+	char			*tag;		/* may be NULL */
+	enum conf_proto		 proto;
+	char			*listen;	/* NULL = default for the proto */
+	struct conf_ports	 port;
+	struct conf_stream	 stream;
+	struct conf_allocate	 allocate;
+	bool			 sniff_enabled;
+	bool			 sniff_http;	/* destOverride contains http */
+	bool			 sniff_tls;	/* tls/https/ssl */
+	uint32_t		 user_level;	/* socks/dokodemo userLevel */
+
+	/* socks */
+	bool			 socks_password;	/* auth = "password" */
+	struct conf_account	*accounts;
+	size_t			 naccounts;
+	bool			 socks_udp;
+	char			*socks_ip;
+
+	/* dokodemo-door */
+	char			*dk_address;
+	uint16_t		 dk_port;
+	unsigned		 dk_network;		/* CONF_NETBIT_* */
+	bool			 dk_follow_redirect;
+
+	/* vmess */
+	struct conf_user	*clients;
+	size_t			 nclients;
+	bool			 has_default;
+	int			 default_alter_id;	/* "default" object */
+	uint32_t		 default_level;
+	char			*detour_to;
+	bool			 disable_insecure;
+};
+
+struct conf_outbound {
+	char			*tag;
+	enum conf_proto		 proto;
+	char			*send_through;
+	struct conf_stream	 stream;
+	bool			 mux_enabled;
+	int			 mux_concurrency;	/* default 8 */
+
+	/* freedom */
+	enum conf_dstrategy	 domain_strategy;
+	char			*redirect;	/* "host:port" as given, or NULL */
+	uint32_t		 user_level;
+
+	/* blackhole */
+	bool			 bh_http;	/* response.type == "http" */
+
+	/* vmess */
+	struct conf_server	*vnext;
+	size_t			 nvnext;
+};
+
+/*
+ * A field rule. Empty lists mean "not present". Matching strings are kept
+ * as written so the dump reproduces them; route.c compiles them.
+ */
+struct conf_rule {
+	struct conf_strv domain;
+	struct conf_strv ip;
+	char		*port;		/* "53,443,1000-2000" or NULL */
+	char		*source_port;
+	unsigned	 network;	/* CONF_NETBIT_*, 0 = any */
+	struct conf_strv source;
+	struct conf_strv user;
+	struct conf_strv inbound_tag;
+	struct conf_strv protocol;
+	char		*outbound_tag;
+	char		*balancer_tag;
+};
+
+struct conf_reverse_end {	/* bridge or portal */
+	char	*tag;
+	char	*domain;
+};
+
+struct conf {
+	char			*path;		/* file it came from */
+	struct conf_log		 log;
+	struct conf_level	*levels;
+	size_t			 nlevels;
+	struct conf_inbound	*inbounds;	/* merged, V2Ray order */
+	size_t			 ninbounds;
+	struct conf_outbound	*outbounds;	/* merged; [0] is default */
+	size_t			 noutbounds;
+	enum conf_route_strategy route_strategy;
+	struct conf_rule	*rules;
+	size_t			 nrules;
+	struct conf_reverse_end	*bridges;
+	size_t			 nbridges;
+	struct conf_reverse_end	*portals;
+	size_t			 nportals;
+};
+
+enum conf_format {
+	CONF_FMT_AUTO = 0,	/* from the file extension */
+	CONF_FMT_JSON,
+	CONF_FMT_INI
+};
+
+/*
+ * Diagnostics collected while loading/checking. Every message is a full
+ * line ready to print: "file:line:col: message" for syntax, or
+ * "file: inbounds[1].port: port 70000 out of range" for meaning.
+ */
+struct conf_diag {
+	struct conf_strv errors;
+	struct conf_strv warnings;
+};
+
+/* Initialise c with nothing configured and every default set. */
+void	conf_init(struct conf *c);
+void	conf_cleanup(struct conf *c);
+
+/* Defaults for a fresh object; used by both front ends. */
+void	conf_inbound_init(struct conf_inbound *in);
+void	conf_outbound_init(struct conf_outbound *out);
+void	conf_stream_init(struct conf_stream *s);
+void	conf_level_init(struct conf_level *l, uint32_t level);
+
+/* Append a zeroed, default-initialised element; return it. */
+struct conf_inbound	*conf_add_inbound(struct conf *c);
+struct conf_outbound	*conf_add_outbound(struct conf *c);
+struct conf_rule	*conf_add_rule(struct conf *c);
+struct conf_level	*conf_get_level(struct conf *c, uint32_t level, bool create);
+
+void	conf_strv_push(struct conf_strv *sv, const char *s);
+void	conf_strv_free(struct conf_strv *sv);
+
+/* More append helpers (each returns a zeroed, default-initialised slot). */
+struct conf_reverse_end	*conf_add_bridge(struct conf *c);
+struct conf_reverse_end	*conf_add_portal(struct conf *c);
+struct conf_user	*conf_inbound_add_client(struct conf_inbound *in);
+struct conf_account	*conf_inbound_add_account(struct conf_inbound *in);
+struct conf_server	*conf_outbound_add_server(struct conf_outbound *out);
+struct conf_user	*conf_server_add_user(struct conf_server *srv);
+void	conf_kcp_init(struct conf_kcp *k);
+/* Copy src over dst (dst must be initialised; its strings are freed). */
+void	conf_kcp_copy(struct conf_kcp *dst, const struct conf_kcp *src);
+
+void	conf_diag_init(struct conf_diag *d);
+void	conf_diag_cleanup(struct conf_diag *d);
+void	conf_err(struct conf_diag *d, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	conf_warn(struct conf_diag *d, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+/* Print every error then every warning, one a line. */
+void	conf_diag_print(const struct conf_diag *d, FILE *fp);
+/* Whether some recorded error line contains needle (tests, callers). */
+bool	conf_diag_has(const struct conf_diag *d, const char *needle);
+
+/*
+ * Load path into c (after conf_init). Returns 0 when no error was recorded,
+ * -1 otherwise; every problem is in d. Runs conf_check() too.
+ */
+int	conf_load(const char *path, enum conf_format fmt, struct conf *c,
+	    struct conf_diag *d);
+/* Load from memory; name is used in messages. */
+int	conf_load_json_buf(const char *name, const char *buf, size_t len,
+	    struct conf *c, struct conf_diag *d);
+int	conf_load_ini_buf(const char *name, const char *buf, size_t len,
+	    struct conf *c, struct conf_diag *d);
+
+/* Semantic checks over a filled model (conf_check.c). 0 or -1. */
+int	conf_check(const struct conf *c, struct conf_diag *d);
+
+/* Write the effective configuration (conf_dump.c). */
+void	conf_dump_json(const struct conf *c, FILE *fp);
+void	conf_dump_ini(const struct conf *c, FILE *fp);
+
+/* Small parsers shared by both front ends (conf.c). 0 ok, -1 bad. */
+const char *conf_proto_name(enum conf_proto p);
+int	conf_proto_parse(const char *s, enum conf_proto *p);
+const char *conf_security_name(enum conf_security s);
+int	conf_security_parse(const char *s, enum conf_security *sec);
+int	conf_uuid_parse(const char *s, uint8_t uuid[16], char canon[37]);
+/*
+ * "N" or "A-B", 1..65535, A <= B. A single "0" parses (it means "keep the
+ * original port" for dokodemo/freedom); conf_check() refuses it where a
+ * real port is needed (inbound listen port, vnext port).
+ */
+int	conf_ports_parse(const char *s, struct conf_ports *p);
+int	conf_network_parse(const char *s, unsigned *bits);	/* "tcp,udp" */
+int	conf_loglevel_parse(const char *s, enum conf_loglevel *l);
+const char *conf_loglevel_name(enum conf_loglevel l);
+int	conf_dstrategy_parse(const char *s, enum conf_dstrategy *ds);
+const char *conf_dstrategy_name(enum conf_dstrategy ds);
+int	conf_route_strategy_parse(const char *s, enum conf_route_strategy *rs);
+const char *conf_route_strategy_name(enum conf_route_strategy rs);
+/* "5" (minutes) or "20s" / "3m" → seconds. */
+int	conf_duration_parse(const char *s, int *seconds);
+/* "tcp,udp" style text for CONF_NETBIT_* bits ("" for 0). */
+const char *conf_network_name(unsigned bits);
+/* mKCP header.type: none srtp utp wechat-video dtls wireguard. */
+int	conf_kcp_header_valid(const char *s);
+int	conf_alloc_strategy_parse(const char *s, enum conf_alloc_strategy *st);
+const char *conf_alloc_strategy_name(enum conf_alloc_strategy st);
+/* freedom "redirect": "host:port", ":port", "[v6]:port"; port 0..65535. */
+int	conf_redirect_valid(const char *s);
+/* Syntax only: "10.0.0.0/8", "::1/128", bare IPs, geoip:/ext: forms. */
+int	conf_cidr_valid(const char *s);
+/* Rule port list "53,443,1000-2000"; every item 0..65535, A <= B. */
+int	conf_portlist_valid(const char *s);
+
+/* The policy for a level: configured one, or the 4.34 defaults. */
+struct conf_level conf_policy(const struct conf *c, uint32_t level);
+
+/* Find an inbound/outbound by tag; NULL when none. */
+const struct conf_inbound  *conf_find_inbound(const struct conf *c, const char *tag);
+const struct conf_outbound *conf_find_outbound(const struct conf *c, const char *tag);
+
+#endif

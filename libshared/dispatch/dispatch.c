@@ -1,0 +1,345 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dispatch.c: sniff → route → outbound, as V2Ray 4.34's dispatcher
+ * (mux-reverse-socks-routing-config.md §4.2, §6): at most two sniffing
+ * attempts of up to 100 ms each over the first 2048 bytes; destOverride
+ * replaces the address and keeps the port; the router may ask for DNS.
+ */
+#include "dispatch/dispatch.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/dns.h>
+#include <event2/event.h>
+#include <event2/util.h>
+
+#include "app/engine.h"
+#include "base/log.h"
+#include "base/util.h"
+#include "net/session.h"
+#include "net/udp.h"
+#include "route/route.h"
+#include "sniff/sniff.h"
+
+#define SNIFF_ATTEMPTS	2
+#define SNIFF_WAIT_MS	100
+#define DNS_MAX_IPS	8
+
+struct dispatch {
+	struct session		*s;
+	struct event		*sniff_timer;
+	unsigned		 alive;		/* sniffers still racing */
+	int			 attempts;
+	struct evdns_getaddrinfo_request *dns_req;
+	bool			 resolved_done;
+	struct route_ip		 ips[DNS_MAX_IPS];
+	size_t			 nips;
+};
+
+static void	route_session(struct dispatch *);
+
+static void
+dispatch_free(struct session *s)
+{
+	struct dispatch	*d = s->out_state;
+
+	if (d == NULL)
+		return;
+	if (d->sniff_timer != NULL)
+		event_free(d->sniff_timer);
+	if (d->dns_req != NULL) {
+		/* The callback runs with EVUTIL_EAI_CANCEL and sees d->s NULL. */
+		d->s = NULL;
+		evdns_getaddrinfo_cancel(d->dns_req);
+		return;
+	}
+	free(d);
+	s->out_state = NULL;
+	s->out_free = NULL;
+}
+
+/* While dispatching, the client may still talk or go away. */
+static void
+client_read_cb(struct bufferevent *bev, void *arg);
+
+/* The dispatch state, while the session is still being routed. */
+static struct dispatch *
+dispatching(struct session *s)
+{
+	return s->state == SESSION_DISPATCH && s->out == NULL ?
+	    s->out_state : NULL;
+}
+
+static void
+client_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct session	*s = arg;
+	struct dispatch	*d;
+
+	if (what & BEV_EVENT_EOF) {
+		/* Payload so far stays buffered for the outbound. */
+		s->flags |= SESSION_C_EOF;
+		bufferevent_disable(bev, EV_READ);
+		if ((d = dispatching(s)) != NULL && d->sniff_timer != NULL)
+			client_read_cb(bev, arg);
+		return;
+	}
+	if (what & (BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT))
+		session_close(s, "client closed while dispatching");
+}
+
+static void
+apply_override(struct session *s, const struct sniff_out *so)
+{
+	const struct conf_inbound *ci = s->in->c;
+	bool	 over = false;
+
+	snprintf(s->proto, sizeof(s->proto), "%s", so->protocol);
+	if (so->domain[0] == '\0')
+		return;
+	snprintf(s->sniffed, sizeof(s->sniffed), "%s", so->domain);
+	/* destOverride entries match by prefix: "http" covers "http1". */
+	if (ci->sniff_http && strncmp(so->protocol, "http", 4) == 0)
+		over = true;
+	if (ci->sniff_tls && strcmp(so->protocol, "tls") == 0)
+		over = true;
+	if (over)
+		net_addr_set(&s->dst, so->domain, s->dst.port);
+}
+
+static void
+sniff_finish(struct dispatch *d)
+{
+	struct session	*s = d->s;
+
+	event_free(d->sniff_timer);
+	d->sniff_timer = NULL;
+	bufferevent_setcb(s->cbev, NULL, NULL, client_event_cb, s);
+	route_session(d);
+}
+
+/* One attempt; true when sniffing is over (found, refused or out of tries). */
+static bool
+sniff_attempt(struct dispatch *d)
+{
+	struct session		*s = d->s;
+	struct evbuffer		*in = bufferevent_get_input(s->cbev);
+	size_t			 n = evbuffer_get_length(in);
+	struct sniff_out	 so;
+	enum sniff_result	 r;
+	const uint8_t		*p;
+
+	if (n > SNIFF_WINDOW)
+		n = SNIFF_WINDOW;
+	if (n > 0) {
+		p = evbuffer_pullup(in, (ev_ssize_t)n);
+		memset(&so, 0, sizeof(so));
+		r = sniff_run(p, n, &d->alive, &so);
+		if (r == SNIFF_FOUND) {
+			apply_override(s, &so);
+			return true;
+		}
+		if (r == SNIFF_NOT)
+			return true;
+	}
+	return ++d->attempts >= SNIFF_ATTEMPTS || (s->flags & SESSION_C_EOF);
+}
+
+static void
+sniff_arm(struct dispatch *d)
+{
+	struct timeval	 tv = { 0, SNIFF_WAIT_MS * 1000 };
+
+	evtimer_add(d->sniff_timer, &tv);
+}
+
+static void
+sniff_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct dispatch	*d = arg;
+
+	if (sniff_attempt(d))
+		sniff_finish(d);
+	else
+		sniff_arm(d);
+}
+
+static void
+client_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct session	*s = arg;
+	struct dispatch	*d = dispatching(s);
+
+	if (d == NULL || d->sniff_timer == NULL)
+		return;
+	if (sniff_attempt(d))
+		sniff_finish(d);
+	else
+		sniff_arm(d);
+}
+
+static void
+fill_query(struct session *s, struct dispatch *d, struct route_query *q)
+{
+	memset(q, 0, sizeof(*q));
+	q->network = s->network;
+	if (net_addr_is_ip(&s->dst)) {
+		q->ip.family = s->dst.family;
+		memcpy(q->ip.addr, s->dst.ip, 16);
+	} else
+		q->domain = s->dst.domain;
+	q->port = s->dst.port;
+	if (net_addr_is_ip(&s->src)) {
+		q->has_source = true;
+		q->source.family = s->src.family;
+		memcpy(q->source.addr, s->src.ip, 16);
+		q->source_port = s->src.port;
+	}
+	q->user = s->user;
+	q->inbound_tag = s->in != NULL ? s->in->c->tag : NULL;
+	q->protocol = s->proto[0] != '\0' ? s->proto : NULL;
+	if (d != NULL) {
+		q->resolved_done = d->resolved_done;
+		q->resolved = d->ips;
+		q->nresolved = d->nips;
+	}
+}
+
+static struct outbound_rt *
+pick_outbound(struct engine *eng, enum route_verdict v, const char *tag)
+{
+	struct outbound_rt	*ob;
+
+	if (v == ROUTE_MATCHED) {
+		if ((ob = engine_outbound(eng, tag)) != NULL)
+			return ob;
+		log_warn("route: non existing tag: %s, using the default", tag);
+	}
+	return eng->noutbounds > 0 ? &eng->outbounds[0] : NULL;
+}
+
+static void
+dns_cb(int result, struct evutil_addrinfo *res, void *arg)
+{
+	struct dispatch		*d = arg;
+	struct evutil_addrinfo	*ai;
+
+	d->dns_req = NULL;
+	if (d->s == NULL) {	/* session went away: cancelled */
+		if (res != NULL)
+			evutil_freeaddrinfo(res);
+		free(d);
+		return;
+	}
+	d->resolved_done = true;
+	for (ai = res; ai != NULL && d->nips < DNS_MAX_IPS; ai = ai->ai_next) {
+		struct route_ip	*ip = &d->ips[d->nips];
+
+		if (ai->ai_family == AF_INET) {
+			ip->family = AF_INET;
+			memcpy(ip->addr, &((struct sockaddr_in *)(void *)
+			    ai->ai_addr)->sin_addr, 4);
+			d->nips++;
+		} else if (ai->ai_family == AF_INET6) {
+			ip->family = AF_INET6;
+			memcpy(ip->addr, &((struct sockaddr_in6 *)(void *)
+			    ai->ai_addr)->sin6_addr, 16);
+			d->nips++;
+		}
+	}
+	if (res != NULL)
+		evutil_freeaddrinfo(res);
+	route_session(d);
+}
+
+static void
+route_session(struct dispatch *d)
+{
+	struct session		*s = d->s;
+	struct engine		*eng = s->eng;
+	struct route_query	 q;
+	struct evutil_addrinfo	 hints;
+	enum route_verdict	 v;
+	const char		*tag = NULL;
+	int			 idx;
+	struct evdns_getaddrinfo_request *req;
+
+	fill_query(s, d, &q);
+	v = route_match(eng->rt, &q, &tag, &idx);
+	if (v == ROUTE_NEED_IPS) {
+		memset(&hints, 0, sizeof(hints));
+		hints.ai_family = AF_UNSPEC;
+		hints.ai_socktype = SOCK_STREAM;
+		/*
+		 * NULL means dns_cb already ran (hosts file, failure) and may
+		 * have freed d: only a pending request is remembered.
+		 */
+		req = evdns_getaddrinfo(eng->dns, s->dst.domain, NULL, &hints,
+		    dns_cb, d);
+		if (req != NULL)
+			d->dns_req = req;
+		return;
+	}
+	s->out = pick_outbound(eng, v, tag);
+	dispatch_free(s);
+	if (s->out == NULL) {
+		session_close(s, "no outbound");
+		return;
+	}
+	session_log_accept(s);
+	bufferevent_setcb(s->cbev, NULL, NULL, client_event_cb, s);
+	s->out->ops->open(s);
+}
+
+void
+dispatch_start(struct session *s)
+{
+	struct dispatch	*d = xcalloc(1, sizeof(*d));
+
+	session_handshake_done(s);
+	d->s = s;
+	d->alive = SNIFF_ALL;
+	s->out_state = d;
+	s->out_free = dispatch_free;
+	bufferevent_setcb(s->cbev, NULL, NULL, client_event_cb, s);
+	if (s->network == CONF_NETBIT_TCP && s->in->c->sniff_enabled) {
+		d->sniff_timer = evtimer_new(s->eng->base, sniff_timer_cb, d);
+		bufferevent_setcb(s->cbev, client_read_cb, NULL,
+		    client_event_cb, s);
+		bufferevent_enable(s->cbev, EV_READ);
+		if (evbuffer_get_length(bufferevent_get_input(s->cbev)) > 0)
+			client_read_cb(s->cbev, s);
+		else
+			sniff_arm(d);
+		return;
+	}
+	route_session(d);
+}
+
+struct outbound_rt *
+dispatch_route_flow(struct udp_flow *f)
+{
+	struct session		 fake;
+	struct route_query	 q;
+	const char		*tag = NULL;
+	enum route_verdict	 v;
+	int			 idx;
+
+	/* UDP is routed without waiting for DNS: NEED_IPS means default. */
+	memset(&fake, 0, sizeof(fake));
+	fake.network = CONF_NETBIT_UDP;
+	fake.src = f->src;
+	fake.dst = f->dst;
+	fake.user = f->user;
+	fake.in = f->in;
+	fill_query(&fake, NULL, &q);
+	q.resolved_done = true;
+	v = route_match(f->eng->rt, &q, &tag, &idx);
+	return pick_outbound(f->eng, v, tag);
+}

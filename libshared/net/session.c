@@ -1,0 +1,427 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * session.c: the one session lifecycle and the relay between the client
+ * stream and the remote stream. Every protocol hands its streams here, so
+ * backpressure, half-close and V2Ray's policy timeouts are written once.
+ */
+#include "net/session.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+#include "app/engine.h"
+#include "base/log.h"
+#include "base/util.h"
+
+static void	relay_read_cb(struct bufferevent *, void *);
+static void	relay_write_cb(struct bufferevent *, void *);
+static void	relay_event_cb(struct bufferevent *, short, void *);
+static void	timer_cb(evutil_socket_t, short, void *);
+
+struct session *
+session_new(struct engine *eng, struct inbound_rt *in,
+    struct bufferevent *cbev, const struct sockaddr *from)
+{
+	struct session	*s = xcalloc(1, sizeof(*s));
+
+	s->eng = eng;
+	s->in = in;
+	s->id = ++eng->next_id;
+	s->cbev = cbev;
+	s->network = CONF_NETBIT_TCP;
+	s->c_shutdown = session_shutdown_socket;
+	s->r_shutdown = session_shutdown_socket;
+	if (from != NULL)
+		net_addr_from_sockaddr(&s->src, from);
+	s->level = in != NULL ? in->c->user_level : 0;
+	s->policy = conf_policy(eng->conf, s->level);
+	s->state = SESSION_HANDSHAKE;
+	s->timer = evtimer_new(eng->base, timer_cb, s);
+	TAILQ_INSERT_TAIL(&eng->sessions, s, entry);
+	TAILQ_INSERT_TAIL(&eng->handshaking, s, hs_entry);
+	eng->nsessions++;
+	/* Bytes the remote side is not ready for yet stay in the kernel. */
+	bufferevent_setwatermark(cbev, EV_READ, 0, PIPE_HIWAT);
+	session_set_timeout(s, s->policy.handshake);
+	return s;
+}
+
+struct session *
+session_oldest_handshake(struct engine *eng)
+{
+	return TAILQ_FIRST(&eng->handshaking);
+}
+
+static void
+leave_handshake(struct session *s)
+{
+	if (s->state == SESSION_HANDSHAKE)
+		TAILQ_REMOVE(&s->eng->handshaking, s, hs_entry);
+}
+
+void
+session_handshake_done(struct session *s)
+{
+	leave_handshake(s);
+	if (s->state == SESSION_HANDSHAKE)
+		s->state = SESSION_DISPATCH;
+}
+
+static const char *
+tag_or_empty(const char *t)
+{
+	return t != NULL ? t : "";
+}
+
+void
+session_log_accept(struct session *s)
+{
+	char	 from[NET_ADDRSTRLEN + 8], to[NET_ADDRSTRLEN + 8];
+	char	 a[NET_ADDRSTRLEN];
+
+	if (s->flags & SESSION_LOGGED)
+		return;
+	s->flags |= SESSION_LOGGED;
+	/* V2Ray's format: "tcp:1.2.3.4:5 accepted tcp:host:80 [tag]". */
+	snprintf(from, sizeof(from), "tcp:%s",
+	    net_addr_str(&s->src, a, sizeof(a)));
+	snprintf(to, sizeof(to), "%s:%s",
+	    s->network == CONF_NETBIT_UDP ? "udp" : "tcp",
+	    net_addr_str(&s->dst, a, sizeof(a)));
+	log_access(from, 1, to, s->out ? tag_or_empty(s->out->c->tag) : "",
+	    s->user, NULL);
+}
+
+void
+session_reject(struct session *s, const char *why)
+{
+	char	 from[NET_ADDRSTRLEN + 8], a[NET_ADDRSTRLEN];
+
+	if (!(s->flags & SESSION_LOGGED)) {
+		s->flags |= SESSION_LOGGED;
+		snprintf(from, sizeof(from), "tcp:%s",
+		    net_addr_str(&s->src, a, sizeof(a)));
+		log_access(from, 0, "", NULL, s->user, why);
+	}
+	session_close(s, why);
+}
+
+void
+session_close(struct session *s, const char *why)
+{
+	struct engine	*eng = s->eng;
+	char		 dst[NET_ADDRSTRLEN];
+
+	if (s->state == SESSION_DEAD)
+		return;
+	if (why != NULL)
+		log_info("[%llu] %s closed: %s", (unsigned long long)s->id,
+		    net_addr_str(&s->dst, dst, sizeof(dst)), why);
+	else
+		log_debug("[%llu] closed, up %llu down %llu",
+		    (unsigned long long)s->id,
+		    (unsigned long long)s->up_bytes,
+		    (unsigned long long)s->down_bytes);
+	leave_handshake(s);
+	s->state = SESSION_DEAD;
+	TAILQ_REMOVE(&eng->sessions, s, entry);
+	eng->nsessions--;
+	if (s->in_free != NULL)
+		s->in_free(s);
+	if (s->out_free != NULL)
+		s->out_free(s);
+	if (s->timer != NULL)
+		event_free(s->timer);
+	if (s->cbev != NULL)
+		bufferevent_free(s->cbev);
+	if (s->rbev != NULL)
+		bufferevent_free(s->rbev);
+	if (s->scratch != NULL)
+		evbuffer_free(s->scratch);
+	free(s->user);
+	free(s);
+}
+
+void
+session_shutdown_socket(struct session *s, struct bufferevent *bev)
+{
+	evutil_socket_t	 fd = bufferevent_getfd(bev);
+
+	if (fd >= 0)
+		shutdown(fd, SHUT_WR);
+}
+
+void
+session_set_timeout(struct session *s, int seconds)
+{
+	struct timeval	 tv;
+
+	if (seconds < 0)
+		seconds = 0;
+	tv.tv_sec = seconds;
+	tv.tv_usec = 0;
+	s->last_ms = util_now_ms();
+	evtimer_add(s->timer, &tv);
+}
+
+/*
+ * Which timeout applies now, as V2Ray's policy: connIdle while both ways
+ * are open, downlinkOnly once the client finished, uplinkOnly once the
+ * remote finished.
+ */
+static int
+current_timeout(struct session *s)
+{
+	if (s->state == SESSION_HANDSHAKE || s->state == SESSION_DISPATCH)
+		return s->policy.handshake;
+	if (s->flags & SESSION_C_EOF)
+		return s->policy.downlink_only;
+	if (s->flags & SESSION_R_EOF)
+		return s->policy.uplink_only;
+	return s->policy.conn_idle;
+}
+
+static void
+timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct session	*s = arg;
+	uint64_t	 now = util_now_ms(), due;
+	int		 t = current_timeout(s);
+	struct timeval	 tv;
+
+	/*
+	 * Activity only stamps last_ms; the timer is re-armed lazily here
+	 * instead of on every read, which keeps the hot path free of
+	 * timer-heap work.
+	 */
+	due = s->last_ms + (uint64_t)t * 1000;
+	if (s->state == SESSION_RELAY && now < due) {
+		tv.tv_sec = (due - now) / 1000;
+		tv.tv_usec = ((due - now) % 1000) * 1000;
+		evtimer_add(s->timer, &tv);
+		return;
+	}
+	switch (s->state) {
+	case SESSION_HANDSHAKE:
+		session_reject(s, "handshake timeout");
+		break;
+	case SESSION_DISPATCH:
+		session_close(s, "timeout while connecting");
+		break;
+	default:
+		/* An idle or half-closed session ending is no error. */
+		session_close(s, NULL);
+		break;
+	}
+}
+
+static void
+touch(struct session *s)
+{
+	s->last_ms = util_now_ms();
+}
+
+/* Both directions done and flushed: the session is over. */
+static void
+maybe_finish(struct session *s)
+{
+	if ((s->flags & (SESSION_C_SHUT | SESSION_R_SHUT)) ==
+	    (SESSION_C_SHUT | SESSION_R_SHUT))
+		session_close(s, NULL);
+}
+
+/*
+ * Finish writing to bev (the peer of the side that hit EOF): queue the
+ * codec's end marker once, then half-close when the output has drained
+ * (relay_write_cb calls back here).
+ */
+static void
+try_shutdown(struct session *s, struct bufferevent *bev)
+{
+	bool			 client = bev == s->cbev;
+	const struct stream_codec *co = client ? s->c_codec : s->r_codec;
+	unsigned		 fin = client ? SESSION_C_FIN : SESSION_R_FIN;
+	unsigned		 shut = client ? SESSION_C_SHUT : SESSION_R_SHUT;
+	struct evbuffer		*out = bufferevent_get_output(bev);
+
+	if (s->flags & shut)
+		return;
+	if (!(s->flags & fin)) {
+		s->flags |= fin;
+		if (co != NULL && co->finish != NULL)
+			co->finish(client ? s->c_codec_ctx : s->r_codec_ctx,
+			    out);
+	}
+	if (evbuffer_get_length(out) > 0)
+		return;
+	s->flags |= shut;
+	if (client)
+		s->c_shutdown(s, bev);
+	else
+		s->r_shutdown(s, bev);
+}
+
+static void
+arm_current(struct session *s)
+{
+	session_set_timeout(s, current_timeout(s));
+}
+
+static void	side_eof(struct session *, struct bufferevent *);
+
+/*
+ * Move what src has read to its peer, through the codecs of each side,
+ * stopping src when the peer is full. Returns -1 when the session closed.
+ */
+static int
+pump(struct session *s, struct bufferevent *src)
+{
+	bool			 from_client = src == s->cbev;
+	struct bufferevent	*dst = from_client ? s->rbev : s->cbev;
+	const struct stream_codec *sc = from_client ? s->c_codec : s->r_codec;
+	const struct stream_codec *dc = from_client ? s->r_codec : s->c_codec;
+	void			*sctx = from_client ? s->c_codec_ctx :
+				    s->r_codec_ctx;
+	void			*dctx = from_client ? s->r_codec_ctx :
+				    s->c_codec_ctx;
+	struct evbuffer		*in = bufferevent_get_input(src);
+	struct evbuffer		*out = bufferevent_get_output(dst);
+	struct evbuffer		*plain = in;
+	size_t			 n = evbuffer_get_length(in);
+	const char		*err = NULL;
+	int			 rc = 0;
+
+	if (n == 0)
+		return 0;
+	if (sc != NULL) {
+		if (dc != NULL && s->scratch == NULL)
+			s->scratch = evbuffer_new();
+		plain = dc != NULL ? s->scratch : out;
+		if ((rc = sc->decode(sctx, in, plain, &err)) == -1) {
+			session_close(s, err);
+			return -1;
+		}
+	}
+	if (dc != NULL) {
+		if (dc->encode(dctx, plain, out, &err) == -1) {
+			session_close(s, err);
+			return -1;
+		}
+	} else if (plain != out)
+		evbuffer_add_buffer(out, plain);
+	if (from_client)
+		s->up_bytes += n;
+	else
+		s->down_bytes += n;
+	touch(s);
+	if (evbuffer_get_length(out) >= PIPE_HIWAT) {
+		/* Peer is slower than us: stop reading until it drains. */
+		bufferevent_disable(src, EV_READ);
+		bufferevent_setwatermark(dst, EV_WRITE, PIPE_HIWAT / 2, 0);
+	}
+	if (rc == 1) {
+		/* The codec saw the peer's end-of-stream marker. */
+		side_eof(s, src);
+		return s->state == SESSION_DEAD ? -1 : 0;
+	}
+	return 0;
+}
+
+static void
+relay_read_cb(struct bufferevent *bev, void *arg)
+{
+	(void)pump(arg, bev);
+}
+
+static void
+relay_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct session		*s = arg;
+	struct bufferevent	*peer = bev == s->cbev ? s->rbev : s->cbev;
+	unsigned		 peer_eof = bev == s->cbev ? SESSION_R_EOF :
+				    SESSION_C_EOF;
+
+	/* Called at the low watermark: let the peer read again. */
+	bufferevent_setwatermark(bev, EV_WRITE, 0, 0);
+	if (!(s->flags & peer_eof))
+		bufferevent_enable(peer, EV_READ);
+	else {
+		try_shutdown(s, bev);
+		maybe_finish(s);
+	}
+}
+
+/* src will send nothing more: pass the end on, maybe finish. */
+static void
+side_eof(struct session *s, struct bufferevent *src)
+{
+	struct bufferevent	*peer = src == s->cbev ? s->rbev : s->cbev;
+	unsigned		 eof = src == s->cbev ? SESSION_C_EOF :
+				    SESSION_R_EOF;
+
+	if (s->flags & eof)
+		return;
+	s->flags |= eof;
+	bufferevent_disable(src, EV_READ);
+	try_shutdown(s, peer);
+	if ((s->flags & (SESSION_C_EOF | SESSION_R_EOF)) ==
+	    (SESSION_C_EOF | SESSION_R_EOF)) {
+		try_shutdown(s, src);
+		maybe_finish(s);
+		return;
+	}
+	arm_current(s);
+}
+
+static void
+relay_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct session		*s = arg;
+	int			 err;
+
+	if (what & BEV_EVENT_CONNECTED)
+		return;
+	if (what & BEV_EVENT_EOF) {
+		if (pump(s, bev) == -1)
+			return;
+		side_eof(s, bev);
+		return;
+	}
+	if (what & (BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT)) {
+		err = EVUTIL_SOCKET_ERROR();
+		if (bev == s->rbev && s->state != SESSION_RELAY) {
+			session_close(s, "remote failed");
+			return;
+		}
+		/* A reset after both sides finished is a normal end. */
+		session_close(s, err == ECONNRESET || err == EPIPE || err == 0 ?
+		    NULL : evutil_socket_error_to_string(err));
+	}
+}
+
+void
+session_relay(struct session *s)
+{
+	leave_handshake(s);
+	s->state = SESSION_RELAY;
+	bufferevent_setwatermark(s->cbev, EV_READ, 0, 0);
+	bufferevent_setcb(s->cbev, relay_read_cb, relay_write_cb,
+	    relay_event_cb, s);
+	bufferevent_setcb(s->rbev, relay_read_cb, relay_write_cb,
+	    relay_event_cb, s);
+	bufferevent_enable(s->cbev, EV_READ | EV_WRITE);
+	bufferevent_enable(s->rbev, EV_READ | EV_WRITE);
+	arm_current(s);
+	/* Payload that arrived with the header, or while dialing. */
+	if (pump(s, s->cbev) == -1)
+		return;
+	if (s->flags & SESSION_C_EOF)
+		try_shutdown(s, s->rbev);
+}

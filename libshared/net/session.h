@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * session.h: what one proxied connection knows, and its one lifecycle:
+ * accept → inbound handshake → dispatch (sniff, route) → outbound open →
+ * relay with backpressure, half-close and V2Ray's policy timeouts → close.
+ * session_close() is the only way a session ends; it logs once.
+ */
+#ifndef LIBSHARED_SESSION_H
+#define LIBSHARED_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/queue.h>
+
+#include "conf/conf.h"
+#include "net/addr.h"
+
+struct bufferevent;
+struct event;
+struct event_base;
+struct evdns_base;
+struct engine;
+struct inbound_rt;
+struct outbound_rt;
+struct session;
+struct udp_flow;
+
+/* Reading from one side stops when the other side holds this much. */
+#define PIPE_HIWAT	(256 * 1024)
+
+enum session_state {
+	SESSION_HANDSHAKE = 0,	/* inbound reading its header */
+	SESSION_DISPATCH,	/* sniffing, routing, dialing */
+	SESSION_RELAY,
+	SESSION_DEAD
+};
+
+/*
+ * A wire codec on one side of the relay (VMess body, …): the relay keeps
+ * plaintext in the middle. decode moves what it can from src (wire) to dst
+ * (plain) and returns 0, 1 when the peer's end-of-stream marker was seen,
+ * or -1 with *errstr. encode moves plain src to wire dst (0 or -1). finish
+ * appends the end-of-stream marker. ctx is owned by the handler that set it.
+ */
+struct evbuffer;
+struct stream_codec {
+	int	(*decode)(void *ctx, struct evbuffer *src, struct evbuffer *dst,
+		    const char **errstr);
+	int	(*encode)(void *ctx, struct evbuffer *src, struct evbuffer *dst,
+		    const char **errstr);
+	void	(*finish)(void *ctx, struct evbuffer *dst);
+};
+
+/* Half-close hook: finish the write side of a stream (socket: SHUT_WR). */
+typedef void session_shutdown_fn(struct session *, struct bufferevent *);
+
+struct session {
+	uint64_t		 id;
+	struct engine		*eng;
+	struct inbound_rt	*in;
+	struct outbound_rt	*out;
+	enum session_state	 state;
+
+	struct net_addr		 src;		/* client address */
+	struct net_addr		 dst;		/* requested destination */
+	unsigned		 network;	/* CONF_NETBIT_TCP / _UDP */
+	char			*user;		/* email / SOCKS user, or NULL */
+	uint32_t		 level;
+	char			 proto[16];	/* sniffed protocol or "" */
+	char			 sniffed[256];	/* sniffed domain or "" */
+	struct conf_level	 policy;
+
+	struct bufferevent	*cbev;		/* client side stream */
+	struct bufferevent	*rbev;		/* remote side stream */
+	session_shutdown_fn	*c_shutdown;
+	session_shutdown_fn	*r_shutdown;
+	const struct stream_codec *c_codec;	/* client side wire format */
+	void			*c_codec_ctx;
+	const struct stream_codec *r_codec;	/* remote side wire format */
+	void			*r_codec_ctx;
+	struct evbuffer		*scratch;	/* when both sides have one */
+	unsigned		 flags;
+#define SESSION_C_EOF		0x01	/* client finished sending */
+#define SESSION_R_EOF		0x02	/* remote finished sending */
+#define SESSION_C_SHUT		0x04	/* we finished writing to client */
+#define SESSION_R_SHUT		0x08	/* we finished writing to remote */
+#define SESSION_LOGGED		0x10	/* access line written */
+#define SESSION_C_FIN		0x20	/* end marker queued to client */
+#define SESSION_R_FIN		0x40	/* end marker queued to remote */
+
+	struct event		*timer;
+	uint64_t		 last_ms;	/* last activity */
+	uint64_t		 up_bytes, down_bytes;
+
+	/* Per-handler state, owned by the handler (freed via ops). */
+	void			*in_state;
+	void			*out_state;
+	void			(*in_free)(struct session *);
+	void			(*out_free)(struct session *);
+
+	TAILQ_ENTRY(session)	 entry;		/* engine's list */
+	TAILQ_ENTRY(session)	 hs_entry;	/* handshake list */
+};
+
+/*
+ * Create a session for a freshly accepted stream. Takes ownership of cbev.
+ * The session starts in SESSION_HANDSHAKE with the handshake timeout armed.
+ */
+struct session *session_new(struct engine *eng, struct inbound_rt *in,
+	    struct bufferevent *cbev, const struct sockaddr *from);
+
+/* Ends the session, frees everything, logs why (NULL = normal end). */
+void	session_close(struct session *s, const char *why);
+
+/*
+ * The outbound has a remote stream in s->rbev that is ready for payload
+ * (possibly not yet connected: writes are buffered). Starts the relay.
+ */
+void	session_relay(struct session *s);
+
+/* The inbound has its header: leave the handshake list (no shedding). */
+void	session_handshake_done(struct session *s);
+
+/* Record an access line now ("accepted"), once. */
+void	session_log_accept(struct session *s);
+/* "rejected" line for an inbound handshake failure, then close. */
+void	session_reject(struct session *s, const char *why);
+
+/* Arm the activity timer with a timeout in seconds (0 = fire now). */
+void	session_set_timeout(struct session *s, int seconds);
+
+/* Socket half-close: shutdown(fd, SHUT_WR). */
+void	session_shutdown_socket(struct session *s, struct bufferevent *bev);
+
+/* Oldest session still in handshake, for shedding under fd pressure. */
+struct session *session_oldest_handshake(struct engine *eng);
+
+#endif

@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dokodemo.c: the dokodemo-door inbound (§5.1): every connection or
+ * datagram goes to the configured address:port (or, with followRedirect,
+ * to the original destination of an iptables REDIRECT). UDP: one flow per
+ * client source, replies sent back from the listening socket.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+#include "app/engine.h"
+#include "base/log.h"
+#include "base/util.h"
+#include "dispatch/dispatch.h"
+#include "net/session.h"
+#include "net/udp.h"
+
+/* From <linux/netfilter_ipv4.h>, which clashes with <netinet/in.h>. */
+#ifndef SO_ORIGINAL_DST
+#define SO_ORIGINAL_DST	80
+#endif
+
+struct dk_udp {
+	struct inbound_rt	*ib;
+	int			 fd;
+	struct event		*ev;
+};
+
+struct dk_state {
+	struct dk_udp		*udp;
+	size_t			 nudp;
+};
+
+static bool
+dk_destination(const struct conf_inbound *ci, int fd, struct net_addr *dst)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 len = sizeof(ss);
+
+	if (ci->dk_follow_redirect && fd >= 0 &&
+	    getsockopt(fd, SOL_IP, SO_ORIGINAL_DST, &ss, &len) == 0 &&
+	    net_addr_from_sockaddr(dst, (struct sockaddr *)&ss) == 0)
+		return true;
+	if (ci->dk_address == NULL)
+		return false;
+	net_addr_set(dst, ci->dk_address, ci->dk_port);
+	return true;
+}
+
+static void
+dk_accept(struct session *s)
+{
+	if (!dk_destination(s->in->c, bufferevent_getfd(s->cbev), &s->dst)) {
+		session_reject(s, "unable to get destination");
+		return;
+	}
+	dispatch_start(s);
+}
+
+static void
+dk_reply(struct udp_flow *f, const uint8_t *p, size_t n)
+{
+	struct dk_udp		*u = f->in_ctx;
+	struct sockaddr_storage	 ss;
+	int			 len;
+
+	if ((len = net_addr_to_sockaddr(&f->src, &ss)) != -1)
+		sendto(u->fd, p, n, 0, (struct sockaddr *)&ss, (socklen_t)len);
+}
+
+static void
+dk_udp_read_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct dk_udp		*u = arg;
+	static uint8_t		 buf[UDP_MAX_DATAGRAM];
+	struct sockaddr_storage	 ss;
+	socklen_t		 sl;
+	struct net_addr		 src, dst;
+	struct udp_flow		*f;
+	ssize_t			 n;
+	int			 i;
+
+	for (i = 0; i < 64; i++) {
+		sl = sizeof(ss);
+		n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&ss,
+		    &sl);
+		if (n < 0)
+			return;
+		if (net_addr_from_sockaddr(&src, (struct sockaddr *)&ss) == -1 ||
+		    !dk_destination(u->ib->c, -1, &dst))
+			continue;
+		f = udp_flow_find(u->ib->eng, u->ib, &src, &dst, u);
+		if (f == NULL)
+			f = udp_flow_new(u->ib->eng, u->ib, &src, &dst, u,
+			    dk_reply);
+		if (f != NULL)
+			udp_flow_send(f, buf, (size_t)n);
+	}
+}
+
+static void
+dk_stop(struct inbound_rt *ib)
+{
+	struct dk_state	*st = ib->state;
+	size_t		 i;
+
+	if (st == NULL)
+		return;
+	for (i = 0; i < st->nudp; i++) {
+		udp_flow_close_ctx(ib->eng, &st->udp[i]);
+		event_free(st->udp[i].ev);
+		close(st->udp[i].fd);
+	}
+	free(st->udp);
+	free(st);
+	ib->state = NULL;
+}
+
+static int
+dk_start(struct inbound_rt *ib, char *err, size_t errlen)
+{
+	const struct conf_inbound	*ci = ib->c;
+	struct dk_state			*st = xcalloc(1, sizeof(*st));
+	const char			*host = ci->listen ? ci->listen :
+					    "0.0.0.0";
+	unsigned			 p;
+	int				 fd;
+
+	ib->state = st;
+	ib->no_tcp = !(ci->dk_network & CONF_NETBIT_TCP);
+	if (!(ci->dk_network & CONF_NETBIT_UDP))
+		return 0;
+	st->udp = xcalloc((size_t)(ci->port.to - ci->port.from) + 1,
+	    sizeof(*st->udp));
+	for (p = ci->port.from; p <= ci->port.to; p++) {
+		if ((fd = udp_bind(host, (uint16_t)p)) == -1) {
+			snprintf(err, errlen, "cannot listen on udp %s:%u: %s",
+			    host, p, strerror(errno));
+			dk_stop(ib);
+			return -1;
+		}
+		st->udp[st->nudp].ib = ib;
+		st->udp[st->nudp].fd = fd;
+		st->udp[st->nudp].ev = event_new(ib->eng->base, fd,
+		    EV_READ | EV_PERSIST, dk_udp_read_cb, &st->udp[st->nudp]);
+		event_add(st->udp[st->nudp].ev, NULL);
+		st->nudp++;
+	}
+	return 0;
+}
+
+const struct inbound_ops dokodemo_inbound_ops = {
+	.name = "dokodemo-door",
+	.proto = CONF_PROTO_DOKODEMO,
+	.tcp = true,
+	.start = dk_start,
+	.stop = dk_stop,
+	.accept = dk_accept,
+};

@@ -1,0 +1,163 @@
+#!/usr/bin/env python3
+"""vt.py: small servers and clients for the end-to-end tests (loopback only).
+
+  vt.py free-port                         print a free TCP+UDP port on 127.0.0.1
+  vt.py echo-tcp PORT                     TCP echo server
+  vt.py echo-udp PORT                     UDP echo server ("ECHO:" + payload)
+  vt.py http PORT                         HTTP server: / → "hello from vt", /bytes/N → N bytes,
+                                          /host → the Host header it saw
+  vt.py socks5-udp PROXY HOST PORT MSG    UDP ASSOCIATE through PROXY (host:port), send MSG,
+                                          print the reply payload
+  vt.py socks5-raw PROXY HEX              send HEX bytes on TCP, print the reply as hex
+  vt.py tcp-echo-check PROXY HOST PORT N  CONNECT through SOCKS5, send N random bytes to an echo
+                                          server, check they come back; prints OK
+  vt.py pattern N                         write N bytes of the test pattern to stdout
+"""
+import hashlib, os, socket, socketserver, struct, sys, threading, http.server
+
+def pattern(n):
+    out = bytearray()
+    i = 0
+    while len(out) < n:
+        out += hashlib.sha256(str(i).encode()).digest()
+        i += 1
+    return bytes(out[:n])
+
+def free_port():
+    for _ in range(100):
+        t = socket.socket(); t.bind(("127.0.0.1", 0)); p = t.getsockname()[1]
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            u.bind(("127.0.0.1", p))
+        except OSError:
+            t.close(); continue
+        t.close(); u.close()
+        return p
+    raise SystemExit("no free port")
+
+class Echo(socketserver.BaseRequestHandler):
+    def handle(self):
+        while True:
+            d = self.request.recv(65536)
+            if not d:
+                break
+            self.request.sendall(d)
+
+class TS(socketserver.ThreadingTCPServer):
+    allow_reuse_address = True
+    daemon_threads = True
+
+class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def log_message(self, *a):
+        pass
+    def do_GET(self):
+        if self.path.startswith("/bytes/"):
+            body = pattern(int(self.path[7:]))
+        elif self.path == "/host":
+            body = (self.headers.get("Host") or "").encode()
+        else:
+            body = b"hello from vt\n"
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Content-Type", "application/octet-stream")
+        self.end_headers()
+        self.wfile.write(body)
+
+def socks_addr(host, port):
+    try:
+        return b"\x01" + socket.inet_aton(host) + struct.pack(">H", port)
+    except OSError:
+        return b"\x03" + bytes([len(host)]) + host.encode() + struct.pack(">H", port)
+
+def recvn(s, n):
+    b = b""
+    while len(b) < n:
+        d = s.recv(n - len(b))
+        if not d:
+            raise SystemExit("short read")
+        b += d
+    return b
+
+def socks5_connect(proxy, host, port):
+    ph, pp = proxy.rsplit(":", 1)
+    s = socket.create_connection((ph, int(pp)), timeout=10)
+    s.sendall(b"\x05\x01\x00")
+    if recvn(s, 2) != b"\x05\x00":
+        raise SystemExit("method refused")
+    s.sendall(b"\x05\x01\x00" + socks_addr(host, port))
+    rep = recvn(s, 4)
+    if rep[1] != 0:
+        raise SystemExit("connect refused %d" % rep[1])
+    recvn(s, {1: 6, 4: 18}[rep[3]])
+    return s
+
+def main():
+    cmd = sys.argv[1]
+    a = sys.argv[2:]
+    if cmd == "free-port":
+        print(free_port())
+    elif cmd == "echo-tcp":
+        TS(("127.0.0.1", int(a[0])), Echo).serve_forever()
+    elif cmd == "echo-udp":
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        u.bind(("127.0.0.1", int(a[0])))
+        while True:
+            d, peer = u.recvfrom(65535)
+            u.sendto(b"ECHO:" + d, peer)
+    elif cmd == "http":
+        http.server.ThreadingHTTPServer.allow_reuse_address = True
+        http.server.ThreadingHTTPServer(("127.0.0.1", int(a[0])), H).serve_forever()
+    elif cmd == "pattern":
+        sys.stdout.buffer.write(pattern(int(a[0])))
+    elif cmd == "socks5-udp":
+        ph, pp = a[0].rsplit(":", 1)
+        c = socket.create_connection((ph, int(pp)), timeout=10)
+        c.sendall(b"\x05\x01\x00")
+        assert recvn(c, 2) == b"\x05\x00"
+        c.sendall(b"\x05\x03\x00\x01\x00\x00\x00\x00\x00\x00")
+        rep = recvn(c, 4)
+        if rep[1] != 0:
+            raise SystemExit("udp associate refused %d" % rep[1])
+        if rep[3] == 1:
+            bnd = (socket.inet_ntoa(recvn(c, 4)), struct.unpack(">H", recvn(c, 2))[0])
+        else:
+            raise SystemExit("unexpected bnd atyp")
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        u.settimeout(5)
+        u.sendto(b"\x00\x00\x00" + socks_addr(a[1], int(a[2])) + a[3].encode(), bnd)
+        d, _ = u.recvfrom(65535)
+        # skip RSV FRAG + address
+        atyp = d[3]
+        off = 4 + {1: 4, 4: 16}.get(atyp, 1 + (d[4] if len(d) > 4 else 0)) + 2
+        sys.stdout.write(d[off:].decode(errors="replace") + "\n")
+        c.close()
+    elif cmd == "socks5-raw":
+        ph, pp = a[0].rsplit(":", 1)
+        s = socket.create_connection((ph, int(pp)), timeout=2)
+        s.sendall(bytes.fromhex(a[1]))
+        out = b""
+        try:
+            while True:
+                d = s.recv(4096)
+                if not d:
+                    break
+                out += d
+        except (socket.timeout, ConnectionResetError):
+            pass
+        print(out.hex())
+    elif cmd == "tcp-echo-check":
+        s = socks5_connect(a[0], a[1], int(a[2]))
+        n = int(a[3])
+        data = os.urandom(n)
+        def sender():
+            s.sendall(data)
+        t = threading.Thread(target=sender); t.start()
+        got = recvn(s, n)
+        t.join()
+        print("OK" if got == data else "MISMATCH")
+    else:
+        raise SystemExit("unknown command " + cmd)
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,76 @@
+# lib.sh: shared by the end-to-end scripts. Every process a test starts is
+# recorded by PID and killed on exit; every wait is bounded.
+set -u
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+BIN=$ROOT/bin
+VT="python3 $ROOT/tests/helpers/vt.py"
+T=$(mktemp -d /tmp/vtools-test.XXXXXX)
+PIDS=""
+NTEST=0
+
+cleanup() {
+	for p in $PIDS; do kill "$p" 2>/dev/null; done
+	sleep 0.2
+	for p in $PIDS; do kill -9 "$p" 2>/dev/null; done
+	rm -rf "$T"
+}
+trap cleanup EXIT INT TERM
+
+# start NAME CMD...: run in the background, output to $T/NAME.log.
+start() {
+	name=$1; shift
+	"$@" >"$T/$name.log" 2>&1 &
+	eval "PID_$name=$!"
+	PIDS="$PIDS $!"
+}
+
+stop() {
+	eval "p=\${PID_$1:-}"
+	[ -n "$p" ] && kill "$p" 2>/dev/null
+	eval "PID_$1="
+}
+
+free_port() { $VT free-port; }
+
+# wait_port PORT [SECONDS]: until something listens on 127.0.0.1:PORT.
+wait_port() {
+	i=0; lim=$(( ${2:-10} * 20 ))
+	while [ $i -lt $lim ]; do
+		if python3 -c "import socket,sys; socket.create_connection(('127.0.0.1',$1),0.2).close()" 2>/dev/null; then
+			return 0
+		fi
+		sleep 0.05; i=$((i + 1))
+	done
+	echo "# port $1 never opened" >&2
+	return 1
+}
+
+ok() { NTEST=$((NTEST + 1)); echo "ok $NTEST - $1"; }
+notok() { NTEST=$((NTEST + 1)); echo "not ok $NTEST - $1"; }
+
+# check DESC CMD...: one test, passing when CMD exits 0.
+check() {
+	desc=$1; shift
+	if "$@" >"$T/check.out" 2>&1; then ok "$desc"; else
+		notok "$desc"; sed 's/^/#   /' "$T/check.out" | head -20; fi
+}
+
+# check_eq DESC EXPECTED CMD...: CMD's stdout must equal EXPECTED.
+check_eq() {
+	desc=$1; want=$2; shift 2
+	got=$("$@" 2>"$T/check.err")
+	if [ "$got" = "$want" ]; then ok "$desc"; else
+		notok "$desc"; echo "#   want: $want"; echo "#   got:  $got" | head -5
+		sed 's/^/#   /' "$T/check.err" | head -10; fi
+}
+
+# The v2ray reference binary must be present: a missing peer is a failure,
+# never a silent pass.
+need_v2ray() {
+	if ! command -v v2ray >/dev/null 2>&1; then
+		notok "v2ray reference binary present"; exit 1
+	fi
+}
+
+# Show a log when a test fails (for CI readers).
+show_log() { sed "s/^/# $1: /" "$T/$1.log" | tail -${2:-20}; }

@@ -1,0 +1,9 @@
+/* SPDX-License-Identifier: MIT */
+/* vbridge: see `vbridge -h` and README.md. All protocol code is in libshared. */
+#include "app/engine.h"
+
+int
+main(int argc, char **argv)
+{
+	return app_main(&tool_vbridge, argc, argv);
+}

@@ -1,0 +1,9 @@
+/* SPDX-License-Identifier: MIT */
+/* vportal: see `vportal -h` and README.md. All protocol code is in libshared. */
+#include "app/engine.h"
+
+int
+main(int argc, char **argv)
+{
+	return app_main(&tool_vportal, argc, argv);
+}

@@ -1,0 +1,9 @@
+/* SPDX-License-Identifier: MIT */
+/* vserver: see `vserver -h` and README.md. All protocol code is in libshared. */
+#include "app/engine.h"
+
+int
+main(int argc, char **argv)
+{
+	return app_main(&tool_vserver, argc, argv);
+}
