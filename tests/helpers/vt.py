@@ -108,6 +108,20 @@ def main():
     elif cmd == "http":
         http.server.ThreadingHTTPServer.allow_reuse_address = True
         http.server.ThreadingHTTPServer(("127.0.0.1", int(a[0])), H).serve_forever()
+    elif cmd == "demo-direct":
+        # Rewrite a client config so that everything goes out directly
+        # (the VMess outbound moves to the end of the list).
+        import json, re
+        txt = open(a[0]).read()
+        txt = re.sub(r'(?m)^\s*//.*$', '', txt)
+        c = json.loads(txt)
+        outs = c.get("outbounds", [])
+        direct = [o for o in outs if o.get("protocol") == "freedom"]
+        if not direct:
+            direct = [{"protocol": "freedom", "tag": "direct"}]
+        c["outbounds"] = direct
+        c.pop("routing", None)
+        print(json.dumps(c, indent=2))
     elif cmd == "pattern":
         sys.stdout.buffer.write(pattern(int(a[0])))
     elif cmd == "socks5-udp":
