@@ -6,6 +6,7 @@
 #include "crypto/vcrypto.h"
 
 #include <limits.h>
+#include <stdarg.h>
 #include <string.h>
 
 #include <openssl/evp.h>

@@ -22,18 +22,12 @@
 #include "app/engine.h"
 #include "base/log.h"
 #include "base/util.h"
+#include "net/dial.h"
 #include "net/session.h"
 #include "net/udp.h"
 
 #define FREEDOM_TRIES	5
 #define UDP_QUEUE_MAX	16
-
-struct freedom_dial {
-	struct session	*s;
-	struct net_addr	 target;
-	int		 tries;
-	struct event	*retry;
-};
 
 /* Where a session really goes: its destination, or `redirect`. */
 static void
@@ -70,95 +64,39 @@ dns_family(enum conf_dstrategy ds)
 	}
 }
 
-static void	dial(struct freedom_dial *);
-
 static void
 dial_free(struct session *s)
 {
-	struct freedom_dial *fd = s->out_state;
-
-	if (fd == NULL)
-		return;
-	if (fd->retry != NULL)
-		event_free(fd->retry);
-	free(fd);
+	net_dial_cancel(s->out_state);
 	s->out_state = NULL;
 	s->out_free = NULL;
 }
 
 static void
-retry_cb(evutil_socket_t sock, short what, void *arg)
+dialed_cb(struct bufferevent *bev, const char *err, void *arg)
 {
-	dial(arg);
-}
+	struct session	*s = arg;
 
-static void
-dial_event_cb(struct bufferevent *bev, short what, void *arg)
-{
-	struct freedom_dial	*fd = arg;
-	struct session		*s = fd->s;
-	struct timeval		 tv;
-	int			 err;
-
-	if (what & BEV_EVENT_CONNECTED) {
-		dial_free(s);
-		session_relay(s);
+	s->out_state = NULL;	/* the dial freed itself */
+	s->out_free = NULL;
+	if (bev == NULL) {
+		session_close(s, err);
 		return;
 	}
-	err = EVUTIL_SOCKET_ERROR();
-	if (what & BEV_EVENT_ERROR) {
-		int dnserr = bufferevent_socket_get_dns_error(bev);
-
-		log_debug("[%llu] freedom: dial attempt %d failed: %s",
-		    (unsigned long long)s->id, fd->tries, dnserr ?
-		    evutil_gai_strerror(dnserr) : strerror(err));
-	}
-	bufferevent_free(s->rbev);
-	s->rbev = NULL;
-	if (fd->tries >= FREEDOM_TRIES) {
-		session_close(s, "freedom: cannot reach the destination");
-		return;
-	}
-	tv.tv_sec = 0;
-	tv.tv_usec = fd->tries * 100 * 1000;
-	evtimer_add(fd->retry, &tv);
-}
-
-static void
-dial(struct freedom_dial *fd)
-{
-	struct session		*s = fd->s;
-	struct engine		*eng = s->eng;
-	struct sockaddr_storage	 ss;
-	char			 host[256];
-	int			 len, r;
-
-	fd->tries++;
-	s->rbev = bufferevent_socket_new(eng->base, -1, BEV_OPT_CLOSE_ON_FREE);
-	bufferevent_setcb(s->rbev, NULL, NULL, dial_event_cb, fd);
-	if ((len = net_addr_to_sockaddr(&fd->target, &ss)) != -1)
-		r = bufferevent_socket_connect(s->rbev, (struct sockaddr *)&ss,
-		    len);
-	else
-		r = bufferevent_socket_connect_hostname(s->rbev, eng->dns,
-		    dns_family(s->out->c->domain_strategy),
-		    net_addr_host(&fd->target, host, sizeof(host)),
-		    fd->target.port);
-	/* A failure here has already called dial_event_cb (or will). */
-	(void)r;
+	s->rbev = bev;
+	session_relay(s);
 }
 
 static void
 freedom_open(struct session *s)
 {
-	struct freedom_dial	*fd = xcalloc(1, sizeof(*fd));
+	struct net_addr	 target;
 
-	fd->s = s;
-	freedom_target(s->out->c, &s->dst, &fd->target);
-	fd->retry = evtimer_new(s->eng->base, retry_cb, fd);
-	s->out_state = fd;
+	freedom_target(s->out->c, &s->dst, &target);
 	s->out_free = dial_free;
-	dial(fd);
+	s->out_state = net_dial(s->eng, &target,
+	    dns_family(s->out->c->domain_strategy), FREEDOM_TRIES, dialed_cb,
+	    s);
 }
 
 /* UDP: one connected socket per flow. */
