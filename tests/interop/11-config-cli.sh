@@ -16,7 +16,7 @@ tool_for() {
 
 for f in $S/seed000-server-uuid.json $S/seed001-server.json $S/seed001-client.json \
     $S/seed001-kcp-server.json $S/seed001-kcp-client.json $S/seed002-bridge.json \
-    $S/seed002-portal.json $C/*.json $C/*.ini; do
+    $S/seed002-portal.json $S/*.ini $C/*.json $C/*.ini; do
 	t=$(tool_for $(basename $f))
 	n=$(basename $f)
 	check_eq "$t -test $n" "Configuration OK." $BIN/$t -test -c $f
