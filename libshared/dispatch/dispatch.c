@@ -124,16 +124,36 @@ sniff_finish(struct dispatch *d)
 	route_session(d);
 }
 
-/* One attempt; true when sniffing is over (found, refused or out of tries). */
-static bool
+/*
+ * One attempt: 1 when sniffing is over (found, refused or out of tries),
+ * 0 to wait for more, -1 when the session was closed.
+ */
+static int
 sniff_attempt(struct dispatch *d)
 {
 	struct session		*s = d->s;
 	struct evbuffer		*in = bufferevent_get_input(s->cbev);
-	size_t			 n = evbuffer_get_length(in);
+	size_t			 n;
 	struct sniff_out	 so;
 	enum sniff_result	 r;
 	const uint8_t		*p;
+	const char		*err = NULL;
+	int			 rc;
+
+	if (s->c_codec != NULL) {
+		/* Sniff the plaintext: decode what came so far, keep it. */
+		if (s->cplain == NULL)
+			s->cplain = evbuffer_new();
+		rc = s->c_codec->decode(s->c_codec_ctx, in, s->cplain, &err);
+		if (rc == -1) {
+			session_close(s, err);
+			return -1;
+		}
+		if (rc == 1)
+			s->flags |= SESSION_C_EOF;
+		in = s->cplain;
+	}
+	n = evbuffer_get_length(in);
 
 	if (n > SNIFF_WINDOW)
 		n = SNIFF_WINDOW;
@@ -143,10 +163,10 @@ sniff_attempt(struct dispatch *d)
 		r = sniff_run(p, n, &d->alive, &so);
 		if (r == SNIFF_FOUND) {
 			apply_override(s, &so);
-			return true;
+			return 1;
 		}
 		if (r == SNIFF_NOT)
-			return true;
+			return 1;
 	}
 	return ++d->attempts >= SNIFF_ATTEMPTS || (s->flags & SESSION_C_EOF);
 }
@@ -163,10 +183,11 @@ static void
 sniff_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct dispatch	*d = arg;
+	int		 r = sniff_attempt(d);
 
-	if (sniff_attempt(d))
+	if (r == 1)
 		sniff_finish(d);
-	else
+	else if (r == 0)
 		sniff_arm(d);
 }
 
@@ -176,11 +197,13 @@ client_read_cb(struct bufferevent *bev, void *arg)
 	struct session	*s = arg;
 	struct dispatch	*d = dispatching(s);
 
+	int		 r;
+
 	if (d == NULL || d->sniff_timer == NULL)
 		return;
-	if (sniff_attempt(d))
+	if ((r = sniff_attempt(d)) == 1)
 		sniff_finish(d);
-	else
+	else if (r == 0)
 		sniff_arm(d);
 }
 

@@ -145,6 +145,8 @@ session_close(struct session *s, const char *why)
 		bufferevent_free(s->rbev);
 	if (s->scratch != NULL)
 		evbuffer_free(s->scratch);
+	if (s->cplain != NULL)
+		evbuffer_free(s->cplain);
 	free(s->user);
 	free(s);
 }
@@ -419,6 +421,20 @@ session_relay(struct session *s)
 	bufferevent_enable(s->cbev, EV_READ | EV_WRITE);
 	bufferevent_enable(s->rbev, EV_READ | EV_WRITE);
 	arm_current(s);
+	/* Plaintext the dispatcher decoded to sniff goes first. */
+	if (s->cplain != NULL && evbuffer_get_length(s->cplain) > 0) {
+		const char *err = NULL;
+		struct evbuffer *out = bufferevent_get_output(s->rbev);
+
+		if (s->r_codec != NULL) {
+			if (s->r_codec->encode(s->r_codec_ctx, s->cplain, out,
+			    &err) == -1) {
+				session_close(s, err);
+				return;
+			}
+		} else
+			evbuffer_add_buffer(out, s->cplain);
+	}
 	/* Payload that arrived with the header, or while dialing. */
 	if (pump(s, s->cbev) == -1)
 		return;

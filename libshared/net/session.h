@@ -80,6 +80,8 @@ struct session {
 	const struct stream_codec *r_codec;	/* remote side wire format */
 	void			*r_codec_ctx;
 	struct evbuffer		*scratch;	/* when both sides have one */
+	struct evbuffer		*cplain;	/* client bytes decoded early
+						   (sniffing under a codec) */
 	unsigned		 flags;
 #define SESSION_C_EOF		0x01	/* client finished sending */
 #define SESSION_R_EOF		0x02	/* remote finished sending */

@@ -115,6 +115,8 @@ void
 udp_flow_close(struct udp_flow *f)
 {
 	LIST_REMOVE(f, entry);
+	if (f->in_close != NULL)
+		f->in_close(f);
 	if (f->out_close != NULL)
 		f->out_close(f);
 	if (f->idle != NULL)

@@ -36,6 +36,8 @@ struct udp_flow {
 	void			(*reply)(struct udp_flow *, const uint8_t *,
 				    size_t);
 	void			*in_ctx;
+	/* Optional: the flow is closing (idle, outbound gone). */
+	void			(*in_close)(struct udp_flow *);
 	/* Outbound side, set by ops->udp_open. */
 	int			(*send)(struct udp_flow *, const uint8_t *,
 				    size_t);

@@ -163,6 +163,7 @@ struct vmess_replay {
 	size_t		 r_used;	/* occupied slots, live or expired */
 	size_t		 r_keylen;
 	size_t		 r_max;
+	int64_t		 r_retry;	/* full: no rescan before this */
 	uint8_t		 r_seed[16];
 };
 
@@ -412,7 +413,7 @@ struct vmess_body {
 	bool		 b_udp;
 	enum vmess_body_mode b_mode;
 	uint8_t		 b_overhead;	/* 16 GCM/ChaCha, 4 LEGACY, 0 NONE */
-	uint8_t		 b_cfb_dir;	/* 0 unused, 1 encrypt, 2 decrypt */
+	uint8_t		 b_dir;		/* 0 unused, 1 sealing, 2 opening */
 	bool		 b_used;	/* a chunk went through */
 	bool		 b_done;	/* end of stream seen or sent */
 	bool		 b_pending;	/* open: length read, payload next */

@@ -50,17 +50,17 @@ notok() { NTEST=$((NTEST + 1)); echo "not ok $NTEST - $1"; }
 
 # check DESC CMD...: one test, passing when CMD exits 0.
 check() {
-	desc=$1; shift
-	if "$@" >"$T/check.out" 2>&1; then ok "$desc"; else
-		notok "$desc"; sed 's/^/#   /' "$T/check.out" | head -20; fi
+	_d=$1; shift
+	if "$@" >"$T/check.out" 2>&1; then ok "$_d"; else
+		notok "$_d"; sed 's/^/#   /' "$T/check.out" | head -20; fi
 }
 
 # check_eq DESC EXPECTED CMD...: CMD's stdout must equal EXPECTED.
 check_eq() {
-	desc=$1; want=$2; shift 2
-	got=$("$@" 2>"$T/check.err")
-	if [ "$got" = "$want" ]; then ok "$desc"; else
-		notok "$desc"; echo "#   want: $want"; echo "#   got:  $got" | head -5
+	_d=$1; _w=$2; shift 2
+	_g=$("$@" 2>"$T/check.err")
+	if [ "$_g" = "$_w" ]; then ok "$_d"; else
+		notok "$_d"; echo "#   want: $_w"; echo "#   got:  $_g" | head -5
 		sed 's/^/#   /' "$T/check.err" | head -10; fi
 }
 

@@ -1,0 +1,294 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vmess_conn.c: VMess bodies over evbuffers. Sealing writes straight into
+ * space reserved in the output buffer; opening pulls up exactly one length
+ * field, then exactly one chunk, so a long stream is never copied twice.
+ */
+#include "vmess/vmess_conn.h"
+
+#include <string.h>
+
+#include <event2/buffer.h>
+
+#include "conf/conf.h"
+#include "net/session.h"
+
+int
+vmess_conn_init(struct vmess_conn *vc, bool server,
+    const struct vmess_request *req)
+{
+	uint8_t	 rkey[16], riv[16];
+
+	memset(vc, 0, sizeof(*vc));
+	vc->server = server;
+	vc->aead = req->aead;
+	vc->udp = req->cmd == VMESS_CMD_UDP;
+	vc->v = req->v;
+	vc->resp.v = req->v;
+	if (vmess_resp_keys(req->aead, req->req_key, req->req_iv, rkey,
+	    riv) == -1)
+		return -1;
+	if (vmess_body_init(&vc->up, req->sec, req->opt, req->req_key,
+	    req->req_iv, vc->udp) == -1)
+		return -1;
+	if (vmess_body_init(&vc->down, req->sec, req->opt, rkey, riv,
+	    vc->udp) == -1) {
+		vmess_body_cleanup(&vc->up);
+		return -1;
+	}
+	return 0;
+}
+
+void
+vmess_conn_cleanup(struct vmess_conn *vc)
+{
+	vmess_body_cleanup(&vc->up);
+	vmess_body_cleanup(&vc->down);
+}
+
+static int
+seal_one(struct vmess_body *b, const uint8_t *p, size_t n,
+    struct evbuffer *dst, const char **errstr)
+{
+	struct evbuffer_iovec	 v;
+	ssize_t			 w;
+
+	if (evbuffer_reserve_space(dst, (ev_ssize_t)(n +
+	    VMESS_BODY_OVERHEAD_MAX), &v, 1) != 1)
+		goto fail;
+	if ((w = vmess_body_seal(b, p, n, v.iov_base, v.iov_len)) < 0)
+		goto fail;
+	v.iov_len = (size_t)w;
+	if (evbuffer_commit_space(dst, &v, 1) == -1)
+		goto fail;
+	return 0;
+ fail:
+	*errstr = "vmess: cannot seal a chunk";
+	return -1;
+}
+
+int
+vmess_conn_seal(struct vmess_body *b, struct evbuffer *src,
+    struct evbuffer *dst, const char **errstr)
+{
+	uint8_t	 buf[VMESS_STREAM_SLICE];
+	size_t	 slice = vmess_body_chunk_size(b), n;
+
+	if (b->b_udp) {
+		/* One datagram, one chunk; 4.34 drops what does not fit. */
+		n = evbuffer_get_length(src);
+		if (n == 0)
+			return 0;
+		if (n > slice) {
+			evbuffer_drain(src, n);
+			return 0;
+		}
+		evbuffer_remove(src, buf, n);
+		return seal_one(b, buf, n, dst, errstr);
+	}
+	if (slice > sizeof(buf))
+		slice = sizeof(buf);
+	while ((n = evbuffer_get_length(src)) > 0) {
+		if (n > slice)
+			n = slice;
+		evbuffer_remove(src, buf, n);
+		if (seal_one(b, buf, n, dst, errstr) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+int
+vmess_conn_open(struct vmess_body *b, struct evbuffer *src,
+    struct evbuffer *dst, void (*dgram)(void *, const uint8_t *, size_t),
+    void *arg, const char **errstr)
+{
+	static uint8_t		 dg[VMESS_CHUNK_PAYLOAD_MAX];
+	struct evbuffer_iovec	 v;
+	const uint8_t		*p;
+	size_t			 avail, need, outlen;
+	ssize_t			 used;
+
+	while ((avail = evbuffer_get_length(src)) > 0 && !vmess_body_done(b)) {
+		if (b->b_mode == VMESS_BODY_RAW)
+			need = avail > 16384 ? 16384 : avail;
+		else if (b->b_pending)
+			need = b->b_plen;
+		else
+			need = 2;
+		if (avail < need)
+			return 0;
+		p = evbuffer_pullup(src, (ev_ssize_t)need);
+		if (dst != NULL) {
+			if (evbuffer_reserve_space(dst, need > 0 ? (ev_ssize_t)need :
+			    1, &v, 1) != 1) {
+				*errstr = "vmess: out of memory";
+				return -1;
+			}
+			used = vmess_body_open(b, p, need, v.iov_base, v.iov_len,
+			    &outlen, errstr);
+			v.iov_len = used > 0 ? outlen : 0;
+			evbuffer_commit_space(dst, &v, 1);
+		} else {
+			used = vmess_body_open(b, p, need, dg, sizeof(dg),
+			    &outlen, errstr);
+			if (used > 0 && outlen > 0)
+				dgram(arg, dg, outlen);
+		}
+		if (used < 0)
+			return -1;
+		if (used == 0)
+			return 0;
+		evbuffer_drain(src, (size_t)used);
+	}
+	if (vmess_body_done(b)) {
+		/* 4.34 ignores anything after the end marker. */
+		evbuffer_drain(src, evbuffer_get_length(src));
+		return 1;
+	}
+	return 0;
+}
+
+int
+vmess_conn_resp_header(struct vmess_conn *vc, struct evbuffer *dst,
+    const char **errstr)
+{
+	uint8_t	 buf[VMESS_RESP_MAX];
+	ssize_t	 n;
+
+	if (vc->resp_done)
+		return 0;
+	vc->resp_done = true;
+	if ((n = vmess_resp_seal(&vc->down, vc->aead, &vc->resp, buf,
+	    sizeof(buf))) < 0) {
+		*errstr = "vmess: cannot seal the response header";
+		return -1;
+	}
+	evbuffer_add(dst, buf, (size_t)n);
+	return 0;
+}
+
+int
+vmess_conn_resp_read(struct vmess_conn *vc, struct evbuffer *src,
+    const char **errstr)
+{
+	size_t		 n = evbuffer_get_length(src);
+	const uint8_t	*p;
+	ssize_t		 used;
+
+	if (vc->resp_done)
+		return 1;
+	if (n > VMESS_RESP_MAX)
+		n = VMESS_RESP_MAX;
+	p = evbuffer_pullup(src, (ev_ssize_t)n);
+	used = vmess_resp_open(&vc->down, vc->aead, vc->v, p, n, &vc->resp,
+	    errstr);
+	if (used <= 0)
+		return (int)used;
+	evbuffer_drain(src, (size_t)used);
+	vc->resp_done = true;
+	return 1;
+}
+
+static int
+server_decode(void *ctx, struct evbuffer *src, struct evbuffer *dst,
+    const char **errstr)
+{
+	struct vmess_conn	*vc = ctx;
+
+	return vmess_conn_open(&vc->up, src, dst, NULL, NULL, errstr);
+}
+
+static int
+server_encode(void *ctx, struct evbuffer *src, struct evbuffer *dst,
+    const char **errstr)
+{
+	struct vmess_conn	*vc = ctx;
+
+	if (vmess_conn_resp_header(vc, dst, errstr) == -1)
+		return -1;
+	return vmess_conn_seal(&vc->down, src, dst, errstr);
+}
+
+static void
+server_finish(void *ctx, struct evbuffer *dst)
+{
+	struct vmess_conn	*vc = ctx;
+	uint8_t			 buf[VMESS_BODY_OVERHEAD_MAX];
+	const char		*err;
+	ssize_t			 n;
+
+	/* An empty response still carries the header. */
+	if (vmess_conn_resp_header(vc, dst, &err) == -1)
+		return;
+	if ((n = vmess_body_seal_end(&vc->down, buf, sizeof(buf))) > 0)
+		evbuffer_add(dst, buf, (size_t)n);
+}
+
+static int
+client_decode(void *ctx, struct evbuffer *src, struct evbuffer *dst,
+    const char **errstr)
+{
+	struct vmess_conn	*vc = ctx;
+	int			 r;
+
+	if ((r = vmess_conn_resp_read(vc, src, errstr)) != 1)
+		return r;	/* 0: header incomplete; -1: bad */
+	return vmess_conn_open(&vc->down, src, dst, NULL, NULL, errstr);
+}
+
+static int
+client_encode(void *ctx, struct evbuffer *src, struct evbuffer *dst,
+    const char **errstr)
+{
+	struct vmess_conn	*vc = ctx;
+
+	return vmess_conn_seal(&vc->up, src, dst, errstr);
+}
+
+static void
+client_finish(void *ctx, struct evbuffer *dst)
+{
+	struct vmess_conn	*vc = ctx;
+	uint8_t			 buf[VMESS_BODY_OVERHEAD_MAX];
+	ssize_t			 n;
+
+	if ((n = vmess_body_seal_end(&vc->up, buf, sizeof(buf))) > 0)
+		evbuffer_add(dst, buf, (size_t)n);
+}
+
+const struct stream_codec vmess_server_codec = {
+	server_decode, server_encode, server_finish
+};
+
+const struct stream_codec vmess_client_codec = {
+	client_decode, client_encode, client_finish
+};
+
+void
+vmess_security_wire(int conf_security, uint8_t *sec, uint8_t *opt)
+{
+	/* What a 4.34 client sends (vmess.md §7.1). */
+	switch (conf_security) {
+	case CONF_SEC_CHACHA20:
+		*sec = VMESS_SEC_CHACHA20;
+		*opt = VMESS_OPT_S | VMESS_OPT_M | VMESS_OPT_P;
+		break;
+	case CONF_SEC_NONE:
+		*sec = VMESS_SEC_NONE;
+		*opt = VMESS_OPT_S | VMESS_OPT_M;
+		break;
+	case CONF_SEC_ZERO:
+		*sec = VMESS_SEC_NONE;
+		*opt = 0;
+		break;
+	case CONF_SEC_LEGACY:
+		*sec = VMESS_SEC_LEGACY;
+		*opt = VMESS_OPT_S;
+		break;
+	default:	/* auto and aes-128-gcm: AES on x86-64/arm64 */
+		*sec = VMESS_SEC_AES128GCM;
+		*opt = VMESS_OPT_S | VMESS_OPT_M | VMESS_OPT_P;
+		break;
+	}
+}

@@ -1,0 +1,586 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vmess_id.c: VMess identities (vmess.md §1, §3.2-3.4): UUIDs, cmdKey,
+ * alternate IDs, EAuID, the legacy auth table and the exact replay sets.
+ */
+#include "vmess/vmess.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+static const char vmess_cmdkey_salt[] = "c48619fe-8f02-49e0-b9e9-edf763e17e21";
+static const char vmess_alter_salt[] = "16167dc8-16b6-4e6d-b8bb-65dd68113a81";
+static const char vmess_alter_retry[] = "533eff8a-4113-4b10-b5ce-0f5d76b98cd2";
+
+static void
+vmess_be64(uint8_t *p, uint64_t v)
+{
+	int	 i;
+
+	for (i = 7; i >= 0; i--) {
+		p[i] = (uint8_t)v;
+		v >>= 8;
+	}
+}
+
+static uint64_t
+vmess_get64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	int	 i;
+
+	for (i = 0; i < 8; i++)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+static int
+vmess_hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int
+vmess_uuid_parse(const char *s, uint8_t out[16])
+{
+	static const int groups[5] = { 8, 4, 4, 4, 12 };
+	size_t		 len = strlen(s), off = 0, o = 0;
+	int		 g, i, hi, lo;
+
+	if (len < 32)
+		return -1;
+	for (g = 0; g < 5; g++) {
+		if (off < len && s[off] == '-')
+			off++;
+		/* 4.34 would panic here on short input; we refuse it. */
+		if (len - off < (size_t)groups[g])
+			return -1;
+		for (i = 0; i < groups[g]; i += 2) {
+			hi = vmess_hexval((unsigned char)s[off + i]);
+			lo = vmess_hexval((unsigned char)s[off + i + 1]);
+			if (hi < 0 || lo < 0)
+				return -1;
+			out[o++] = (uint8_t)(hi << 4 | lo);
+		}
+		off += groups[g];
+	}
+	return 0;
+}
+
+void
+vmess_uuid_format(const uint8_t u[16], char out[37])
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t		 i, o = 0;
+
+	for (i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			out[o++] = '-';
+		out[o++] = hex[u[i] >> 4];
+		out[o++] = hex[u[i] & 15];
+	}
+	out[o] = '\0';
+}
+
+int
+vmess_cmd_key(const uint8_t uuid[16], uint8_t out[16])
+{
+	uint8_t	 buf[16 + 36];
+
+	memcpy(buf, uuid, 16);
+	memcpy(buf + 16, vmess_cmdkey_salt, 36);
+	return vcrypto_md5(buf, sizeof(buf), out);
+}
+
+int
+vmess_user_init(struct vmess_user *u, const uint8_t uuid[16],
+    uint16_t alter_id)
+{
+	memset(u, 0, sizeof(*u));
+	memcpy(u->uuid, uuid, 16);
+	u->alter_id = alter_id;
+	if (vmess_cmd_key(uuid, u->cmd_key) == -1)
+		return -1;
+	return vcrypto_kdf_str(u->cmd_key, 16, u->authid_key, 16,
+	    "AES Auth ID Encryption", (const char *)NULL);
+}
+
+/*
+ * next(u) of §1.2: the MD5 state keeps absorbing the retry salt and is
+ * digested without being finalised, hence the context copy.
+ */
+static int
+vmess_alter_next(const uint8_t u[16], uint8_t out[16])
+{
+	EVP_MD_CTX	*h, *t;
+	unsigned int	 n;
+	int		 rv = -1;
+
+	h = EVP_MD_CTX_new();
+	t = EVP_MD_CTX_new();
+	if (h == NULL || t == NULL)
+		goto out;
+	if (EVP_DigestInit_ex(h, EVP_md5(), NULL) != 1 ||
+	    EVP_DigestUpdate(h, u, 16) != 1 ||
+	    EVP_DigestUpdate(h, vmess_alter_salt, 36) != 1)
+		goto out;
+	for (;;) {
+		if (EVP_MD_CTX_copy_ex(t, h) != 1 ||
+		    EVP_DigestFinal_ex(t, out, &n) != 1)
+			goto out;
+		if (memcmp(out, u, 16) != 0)
+			break;
+		if (EVP_DigestUpdate(h, vmess_alter_retry, 36) != 1)
+			goto out;
+	}
+	rv = 0;
+ out:
+	EVP_MD_CTX_free(h);
+	EVP_MD_CTX_free(t);
+	return rv;
+}
+
+int
+vmess_alter_ids(const uint8_t uuid[16], uint16_t n, uint8_t (*out)[16])
+{
+	const uint8_t	*prev = uuid;
+	uint16_t	 i;
+
+	for (i = 0; i < n; i++) {
+		if (vmess_alter_next(prev, out[i]) == -1)
+			return -1;
+		prev = out[i];
+	}
+	return 0;
+}
+
+int
+vmess_legacy_auth(const uint8_t id[16], int64_t ts, uint8_t out[16])
+{
+	uint8_t	 t[8];
+
+	vmess_be64(t, (uint64_t)ts);
+	return vcrypto_hmac_md5(id, 16, t, 8, out);
+}
+
+int
+vmess_authid_encode(const uint8_t authid_key[16], int64_t t,
+    const uint8_t rand4[4], uint8_t out[16])
+{
+	uint8_t		 plain[16];
+	uint32_t	 crc;
+	int		 rv;
+
+	vmess_be64(plain, (uint64_t)t);
+	if (rand4 != NULL)
+		memcpy(plain + 8, rand4, 4);
+	else if (vcrypto_random(plain + 8, 4) == -1)
+		return -1;
+	crc = vcrypto_crc32(plain, 12);
+	plain[12] = (uint8_t)(crc >> 24);
+	plain[13] = (uint8_t)(crc >> 16);
+	plain[14] = (uint8_t)(crc >> 8);
+	plain[15] = (uint8_t)crc;
+	rv = vcrypto_aes128_ecb(authid_key, plain, out, 1);
+	OPENSSL_cleanse(plain, sizeof(plain));
+	return rv;
+}
+
+static int
+vmess_authid_check(const uint8_t plain[16], int64_t *t)
+{
+	uint32_t	 crc = vcrypto_crc32(plain, 12);
+	uint32_t	 got = (uint32_t)plain[12] << 24 |
+			    (uint32_t)plain[13] << 16 |
+			    (uint32_t)plain[14] << 8 | plain[15];
+
+	if (crc != got)
+		return -1;
+	*t = (int64_t)vmess_get64(plain);
+	return 0;
+}
+
+int
+vmess_authid_decode(const uint8_t authid_key[16], const uint8_t in[16],
+    int64_t *t)
+{
+	uint8_t	 plain[16];
+
+	if (vcrypto_aes128_ecb(authid_key, in, plain, 0) == -1)
+		return -1;
+	return vmess_authid_check(plain, t);
+}
+
+ssize_t
+vmess_authid_match(const struct vmess_user *users, size_t n,
+    const uint8_t eauid[16], int64_t now, int64_t *tp)
+{
+	EVP_CIPHER_CTX	*ctx;
+	uint8_t		 plain[16];
+	int64_t		 t;
+	ssize_t		 found = -1;
+	size_t		 i;
+	int		 l;
+
+	if (n == 0 || (ctx = EVP_CIPHER_CTX_new()) == NULL)
+		return -1;
+	/* One context, re-keyed per user: one allocation per connection. */
+	for (i = 0; i < n && found == -1; i++) {
+		if (EVP_DecryptInit_ex(ctx, EVP_aes_128_ecb(), NULL,
+		    users[i].authid_key, NULL) != 1)
+			break;
+		EVP_CIPHER_CTX_set_padding(ctx, 0);
+		if (EVP_DecryptUpdate(ctx, plain, &l, eauid, 16) != 1 ||
+		    l != 16)
+			break;
+		if (vmess_authid_check(plain, &t) == -1 || t < 0)
+			continue;
+		/* Both ends inclusive: 4.34 rejects only |t - now| > 120. */
+		if (t > now + VMESS_AEAD_WINDOW || t < now - VMESS_AEAD_WINDOW)
+			continue;
+		*tp = t;
+		found = (ssize_t)i;
+	}
+	EVP_CIPHER_CTX_free(ctx);
+	return found;
+}
+
+/* ------------------------------------------------------------------ */
+/* Legacy auth table                                                  */
+
+struct vmess_authtab_id {
+	uint8_t		 id[16];
+	size_t		 user;
+	int64_t		 last;		/* newest ts already in the table */
+};
+
+struct vmess_authtab_ent {
+	uint8_t		 auth[16];
+	int64_t		 ts;
+	uint8_t		 used;
+	uint8_t		 tainted;
+	size_t		 id;
+};
+
+int
+vmess_authtab_init(struct vmess_authtab *t)
+{
+	memset(t, 0, sizeof(*t));
+	return vcrypto_random(t->at_seed, sizeof(t->at_seed));
+}
+
+static struct vmess_authtab_ent *
+vmess_authtab_slot(struct vmess_authtab_ent *ents, size_t cap,
+    const uint8_t seed[16], const uint8_t auth[16])
+{
+	size_t	 h = (size_t)vcrypto_siphash(seed, auth, 16) & (cap - 1);
+
+	while (ents[h].used && memcmp(ents[h].auth, auth, 16) != 0)
+		h = (h + 1) & (cap - 1);
+	return &ents[h];
+}
+
+/*
+ * Rebuilt as a whole every refresh (4.34 adds ~10 values per ID every
+ * 10 s): the copy drops expired values without tombstones and keeps taint.
+ */
+int
+vmess_authtab_refresh(struct vmess_authtab *t, int64_t now)
+{
+	struct vmess_authtab_ent *ents, *e;
+	struct vmess_authtab_id	*id;
+	int64_t			 lo = now - VMESS_LEGACY_WINDOW;
+	int64_t			 hi = now + VMESS_LEGACY_WINDOW, ts, from;
+	size_t			 i, want = 0, cap = 16;
+	uint8_t			 auth[16];
+
+	for (i = 0; i < t->at_cap; i++)
+		if (t->at_ents[i].used && t->at_ents[i].ts >= lo)
+			want++;
+	for (i = 0; i < t->at_nids; i++) {
+		from = t->at_ids[i].last + 1 > lo ? t->at_ids[i].last + 1 : lo;
+		if (hi >= from)
+			want += (size_t)(hi - from + 1);
+	}
+	while (cap < 2 * want)
+		cap *= 2;
+	if ((ents = calloc(cap, sizeof(*ents))) == NULL)
+		return -1;
+	for (i = 0; i < t->at_cap; i++) {
+		if (!t->at_ents[i].used || t->at_ents[i].ts < lo)
+			continue;
+		e = vmess_authtab_slot(ents, cap, t->at_seed,
+		    t->at_ents[i].auth);
+		*e = t->at_ents[i];
+	}
+	for (i = 0; i < t->at_nids; i++) {
+		id = &t->at_ids[i];
+		from = id->last + 1 > lo ? id->last + 1 : lo;
+		for (ts = from; ts <= hi; ts++) {
+			if (vmess_legacy_auth(id->id, ts, auth) == -1) {
+				free(ents);
+				return -1;
+			}
+			e = vmess_authtab_slot(ents, cap, t->at_seed, auth);
+			if (e->used)
+				continue;	/* same ID configured twice */
+			memcpy(e->auth, auth, 16);
+			e->ts = ts;
+			e->id = i;
+			e->used = 1;
+		}
+		if (hi > id->last)
+			id->last = hi;
+	}
+	free(t->at_ents);
+	t->at_ents = ents;
+	t->at_cap = cap;
+	return 0;
+}
+
+int
+vmess_authtab_add(struct vmess_authtab *t, size_t user,
+    const uint8_t uuid[16], uint16_t alter_id, int64_t now)
+{
+	struct vmess_authtab_id	*ids;
+	uint8_t			(*alt)[16] = NULL;
+	size_t			 i, n = (size_t)alter_id + 1;
+
+	ids = realloc(t->at_ids, (t->at_nids + n) * sizeof(*ids));
+	if (ids == NULL)
+		return -1;
+	t->at_ids = ids;
+	if (alter_id > 0) {
+		if ((alt = calloc(alter_id, 16)) == NULL)
+			return -1;
+		if (vmess_alter_ids(uuid, alter_id, alt) == -1) {
+			free(alt);
+			return -1;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		memcpy(ids[t->at_nids + i].id, i == 0 ? uuid : alt[i - 1], 16);
+		ids[t->at_nids + i].user = user;
+		ids[t->at_nids + i].last = now - VMESS_LEGACY_WINDOW - 1;
+	}
+	t->at_nids += n;
+	free(alt);
+	return vmess_authtab_refresh(t, now);
+}
+
+enum vmess_auth_result
+vmess_authtab_lookup(const struct vmess_authtab *t, const uint8_t auth[16],
+    size_t *user, int64_t *ts)
+{
+	const struct vmess_authtab_ent *e;
+
+	if (t->at_cap == 0)
+		return VMESS_AUTH_NONE;
+	e = vmess_authtab_slot(t->at_ents, t->at_cap, t->at_seed, auth);
+	if (!e->used)
+		return VMESS_AUTH_NONE;
+	if (e->tainted)
+		return VMESS_AUTH_TAINTED;
+	*user = t->at_ids[e->id].user;
+	*ts = e->ts;
+	return VMESS_AUTH_FOUND;
+}
+
+void
+vmess_authtab_taint(struct vmess_authtab *t, const uint8_t auth[16])
+{
+	struct vmess_authtab_ent *e;
+
+	if (t->at_cap == 0)
+		return;
+	e = vmess_authtab_slot(t->at_ents, t->at_cap, t->at_seed, auth);
+	if (e->used)
+		e->tainted = 1;
+}
+
+void
+vmess_authtab_cleanup(struct vmess_authtab *t)
+{
+	if (t->at_ids != NULL)
+		OPENSSL_cleanse(t->at_ids, t->at_nids * sizeof(*t->at_ids));
+	free(t->at_ids);
+	free(t->at_ents);
+	memset(t, 0, sizeof(*t));
+}
+
+/* ------------------------------------------------------------------ */
+/* Exact replay sets                                                  */
+
+/* Slot layout: BE64 expiry (0 = empty), then the key. */
+#define RP_STRIDE(r)	(8 + (r)->r_keylen)
+
+int
+vmess_replay_init(struct vmess_replay *r, size_t keylen, size_t max)
+{
+	memset(r, 0, sizeof(*r));
+	if (keylen == 0 || keylen > 64 || max == 0)
+		return -1;
+	r->r_keylen = keylen;
+	r->r_max = max;
+	return vcrypto_random(r->r_seed, sizeof(r->r_seed));
+}
+
+static int64_t
+vmess_replay_expire(const uint8_t *slot)
+{
+	return (int64_t)vmess_get64(slot);
+}
+
+static size_t
+vmess_replay_home(const struct vmess_replay *r, const uint8_t *key)
+{
+	return (size_t)vcrypto_siphash(r->r_seed, key, r->r_keylen) &
+	    (r->r_cap - 1);
+}
+
+size_t
+vmess_replay_live(const struct vmess_replay *r, int64_t now)
+{
+	size_t	 i, n = 0;
+
+	for (i = 0; i < r->r_cap; i++)
+		if (vmess_replay_expire(r->r_tab + i * RP_STRIDE(r)) > now)
+			n++;
+	return n;
+}
+
+/*
+ * Copies live keys into a table four times their number. When `max` keys
+ * are live it fails and notes the first expiry, so a full set is not
+ * rescanned for every refused key.
+ */
+static int
+vmess_replay_rebuild(struct vmess_replay *r, int64_t now)
+{
+	size_t	 live = 0, cap = 64, i, h;
+	int64_t	 e, first = INT64_MAX;
+	uint8_t	*tab, *s;
+
+	for (i = 0; i < r->r_cap; i++) {
+		e = vmess_replay_expire(r->r_tab + i * RP_STRIDE(r));
+		if (e > now) {
+			live++;
+			if (e < first)
+				first = e;
+		}
+	}
+	if (live >= r->r_max) {
+		r->r_retry = first;
+		return -1;
+	}
+	while (cap < 4 * (live + 1))
+		cap *= 2;
+	if ((tab = calloc(cap, RP_STRIDE(r))) == NULL)
+		return -1;
+	for (i = 0; i < r->r_cap; i++) {
+		s = r->r_tab + i * RP_STRIDE(r);
+		if (vmess_replay_expire(s) <= now)
+			continue;
+		h = (size_t)vcrypto_siphash(r->r_seed, s + 8, r->r_keylen) &
+		    (cap - 1);
+		while (vmess_replay_expire(tab + h * RP_STRIDE(r)) != 0)
+			h = (h + 1) & (cap - 1);
+		memcpy(tab + h * RP_STRIDE(r), s, RP_STRIDE(r));
+	}
+	free(r->r_tab);
+	r->r_tab = tab;
+	r->r_cap = cap;
+	r->r_used = live;
+	return 0;
+}
+
+int
+vmess_replay_check(struct vmess_replay *r, const uint8_t *key, int64_t now,
+    int64_t expire)
+{
+	uint8_t	*s, *dead = NULL;
+	size_t	 h;
+	int64_t	 e;
+
+	if (r->r_cap > 0) {
+		h = vmess_replay_home(r, key);
+		while ((e = vmess_replay_expire(s = r->r_tab +
+		    h * RP_STRIDE(r))) != 0) {
+			if (memcmp(s + 8, key, r->r_keylen) == 0) {
+				if (e > now)
+					return 1;
+				/* Same key, expired: remember it afresh. */
+				if (expire > now)
+					vmess_be64(s, (uint64_t)expire);
+				return 0;
+			}
+			if (e <= now && dead == NULL)
+				dead = s;
+			h = (h + 1) & (r->r_cap - 1);
+		}
+		if (expire <= now || expire <= 0)
+			return 0;
+		if (dead != NULL) {
+			vmess_be64(dead, (uint64_t)expire);
+			memcpy(dead + 8, key, r->r_keylen);
+			return 0;
+		}
+	}
+	if (expire <= now || expire <= 0)
+		return 0;
+	/* r_used counts expired slots too: purge before calling it full. */
+	if (r->r_used + 1 > r->r_max || (r->r_used + 1) * 2 > r->r_cap) {
+		if (r->r_used >= r->r_max && now < r->r_retry)
+			return -1;
+		if (vmess_replay_rebuild(r, now) == -1)
+			return -1;
+	}
+	h = vmess_replay_home(r, key);
+	while (vmess_replay_expire(r->r_tab + h * RP_STRIDE(r)) != 0)
+		h = (h + 1) & (r->r_cap - 1);
+	s = r->r_tab + h * RP_STRIDE(r);
+	vmess_be64(s, (uint64_t)expire);
+	memcpy(s + 8, key, r->r_keylen);
+	r->r_used++;
+	return 0;
+}
+
+void
+vmess_replay_cleanup(struct vmess_replay *r)
+{
+	free(r->r_tab);
+	memset(r, 0, sizeof(*r));
+}
+
+int
+vmess_replay_authid(struct vmess_replay *r, const uint8_t eauid[16],
+    int64_t t, int64_t now)
+{
+	if (r->r_keylen != 16)
+		return -1;
+	return vmess_replay_check(r, eauid, now, t + VMESS_AEAD_WINDOW + 1);
+}
+
+int
+vmess_replay_session(struct vmess_replay *r, const uint8_t uuid[16],
+    const uint8_t req_key[16], const uint8_t req_iv[16], int64_t now)
+{
+	uint8_t	 key[48];
+
+	if (r->r_keylen != 48)
+		return -1;
+	memcpy(key, uuid, 16);
+	memcpy(key + 16, req_key, 16);
+	memcpy(key + 32, req_iv, 16);
+	return vmess_replay_check(r, key, now, now + VMESS_SESSION_TTL);
+}

@@ -1,0 +1,227 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fuzz_vmess_header.c: libFuzzer target for the server-side VMess header
+ * parse (AEAD and legacy) with a fixed user set, and the response header;
+ * inputs are also sealed validly so the parsers see arbitrary plaintext.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "crypto/vcrypto.h"
+#include "vmess/vmess.h"
+
+int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+#define NOW	1700000000LL
+
+static struct vmess_user	 users[2];
+static struct vmess_authtab	 tab;
+static int			 ready;
+
+static void
+fuzz_setup(void)
+{
+	static const char *ids[2] = { "b831381d-6324-4d53-ad4f-8cda48b30811",
+	    "27848739-7e62-4138-9fd3-098a63964b6b" };
+	uint8_t	 u[16];
+	int	 i;
+
+	if (ready)
+		return;
+	if (vmess_authtab_init(&tab) == -1)
+		__builtin_trap();
+	for (i = 0; i < 2; i++) {
+		if (vmess_uuid_parse(ids[i], u) == -1 ||
+		    vmess_user_init(&users[i], u, (uint16_t)i) == -1 ||
+		    vmess_authtab_add(&tab, (size_t)i, u, (uint16_t)i,
+		    NOW) == -1)
+			__builtin_trap();
+	}
+	ready = 1;
+}
+
+static void
+fuzz_check_req(ssize_t rv, size_t len, const struct vmess_request *r,
+    const char *err)
+{
+	if (rv < -1 || (rv > 0 && (size_t)rv > len))
+		__builtin_trap();
+	if (rv == -1 && (err == NULL || r->fail == VMESS_FAIL_NONE))
+		__builtin_trap();
+	if (rv <= 0)
+		return;
+	if (r->fail != VMESS_FAIL_NONE || r->padlen > 15 ||
+	    r->user >= 2 || r->sec == 0 || r->sec == VMESS_SEC_AUTO ||
+	    r->sec > VMESS_SEC_NONE)
+		__builtin_trap();
+	if ((r->atype == VMESS_ATYPE_IPV4 && r->addr_len != 4) ||
+	    (r->atype == VMESS_ATYPE_IPV6 && r->addr_len != 16) ||
+	    (r->atype == VMESS_ATYPE_DOMAIN && (r->addr_len == 0 ||
+	    strlen((const char *)r->addr) > r->addr_len)))
+		__builtin_trap();
+}
+
+/* Seals arbitrary bytes as an AEAD header for users[0]. */
+static size_t
+fuzz_seal_aead(const uint8_t *sec, size_t n, uint8_t *out)
+{
+	struct vcrypto_span path[3];
+	uint8_t		 k[32], nonce[32], len2[2];
+	static const uint8_t cn[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+	const char	*what[4] = { "VMess Header AEAD Key_Length",
+	    "VMess Header AEAD Nonce_Length", "VMess Header AEAD Key",
+	    "VMess Header AEAD Nonce" };
+	int		 i;
+
+	if (vmess_authid_encode(users[0].authid_key, NOW, NULL, out) == -1)
+		__builtin_trap();
+	memcpy(out + 34, cn, 8);
+	path[1].p = out;
+	path[1].len = 16;
+	path[2].p = cn;
+	path[2].len = 8;
+	len2[0] = (uint8_t)(n >> 8);
+	len2[1] = (uint8_t)n;
+	for (i = 0; i < 4; i += 2) {
+		path[0].p = what[i];
+		path[0].len = strlen(what[i]);
+		if (vcrypto_kdf(users[0].cmd_key, 16, path, 3, k) == -1)
+			__builtin_trap();
+		path[0].p = what[i + 1];
+		path[0].len = strlen(what[i + 1]);
+		if (vcrypto_kdf(users[0].cmd_key, 16, path, 3, nonce) == -1)
+			__builtin_trap();
+		if (i == 0 && vcrypto_aes128_gcm_seal(k, nonce, out, 16, len2,
+		    2, out + 16) == -1)
+			__builtin_trap();
+		if (i == 2 && vcrypto_aes128_gcm_seal(k, nonce, out, 16, sec,
+		    n, out + 42) == -1)
+			__builtin_trap();
+	}
+	return 42 + n + 16;
+}
+
+static void
+fuzz_server(const uint8_t *p, size_t len)
+{
+	struct vmess_replay	 ids, sess;
+	struct vmess_server	 s;
+	struct vmess_request	 r;
+	const char		*err = NULL;
+	ssize_t			 rv;
+	size_t			 i;
+
+	if (vmess_replay_init(&ids, 16, 64) == -1 ||
+	    vmess_replay_init(&sess, 48, 64) == -1)
+		__builtin_trap();
+	s.users = users;
+	s.nusers = 2;
+	s.legacy = &tab;
+	s.authids = &ids;
+	s.sessions = &sess;
+	rv = vmess_server_decode(&s, p, len, NOW, &r, &err);
+	fuzz_check_req(rv, len, &r, err);
+	/* Prefixes of an accepted header only ever ask for more. */
+	if (rv > 0)
+		for (i = 0; i < (size_t)rv; i += 7) {
+			err = NULL;
+			if (vmess_server_decode(&s, p, i, NOW, &r, &err) != 0)
+				__builtin_trap();
+		}
+	vmess_replay_cleanup(&ids);
+	vmess_replay_cleanup(&sess);
+}
+
+static void
+fuzz_resp(const uint8_t *p, size_t len, int aead)
+{
+	static const uint8_t key[16] = { 1 }, iv[16] = { 2 };
+	struct vmess_body	 b;
+	struct vmess_resp	 r;
+	const char		*err = NULL;
+	ssize_t			 rv;
+
+	if (vmess_body_init(&b, len > 0 && (p[0] & 1) ? VMESS_SEC_LEGACY :
+	    VMESS_SEC_AES128GCM, 0x01, key, iv, false) == -1)
+		__builtin_trap();
+	rv = vmess_resp_open(&b, aead, len > 0 ? p[0] : 0, p, len, &r, &err);
+	if (rv < -1 || (rv > 0 && (size_t)rv > len) ||
+	    (rv == -1 && err == NULL))
+		__builtin_trap();
+	vmess_body_cleanup(&b);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static uint8_t	 buf[VMESS_REQ_MAX + 70000], ct[VMESS_CMD_MAX];
+	struct vmess_request r;
+	struct vmess_switch sw;
+	const char	*err = NULL;
+	uint8_t		 auth[16], iv[16], tsb[32];
+	size_t		 n, i;
+	ssize_t		 rv;
+
+	fuzz_setup();
+	if (size == 0)
+		return 0;
+	switch (data[0] % 6) {
+	case 0:		/* raw bytes off the wire */
+		fuzz_server(data + 1, size - 1);
+		break;
+	case 1:		/* authentic AEAD header, arbitrary section */
+		n = size - 1 > VMESS_AEAD_CMD_LIMIT ? VMESS_AEAD_CMD_LIMIT :
+		    size - 1;
+		n = fuzz_seal_aead(data + 1, n, buf);
+		fuzz_server(buf, n);
+		break;
+	case 2:		/* authentic legacy auth (alternate ID), section */
+		n = size - 1 > VMESS_CMD_MAX ? VMESS_CMD_MAX : size - 1;
+		{
+			uint8_t alt[1][16];
+
+			if (vmess_alter_ids(users[1].uuid, 1, alt) == -1 ||
+			    vmess_legacy_auth(alt[0], NOW + 7, auth) == -1)
+				__builtin_trap();
+		}
+		for (i = 0; i < 32; i++)
+			tsb[i] = (uint8_t)((uint64_t)(NOW + 7) >>
+			    (56 - 8 * (i % 8)));
+		if (vcrypto_md5(tsb, 32, iv) == -1 ||
+		    vcrypto_aes128_cfb(users[1].cmd_key, iv, data + 1, ct, n,
+		    1) == -1)
+			__builtin_trap();
+		memcpy(buf, auth, 16);
+		memcpy(buf + 16, ct, n);
+		fuzz_server(buf, 16 + n);
+		break;
+	case 3:
+		rv = vmess_cmd_decode(data + 1, size - 1, &r, &err);
+		if (rv < -1 || (rv > 0 && (size_t)rv > size - 1) ||
+		    (rv == -1 && err == NULL))
+			__builtin_trap();
+		/* What decodes re-encodes to the same bytes (Sec 0 aside). */
+		if (rv > 0 && (data[1 + 35] & 15) != 0 &&
+		    (r.opt & (VMESS_OPT_P | VMESS_OPT_M)) != VMESS_OPT_P &&
+		    r.atype != VMESS_ATYPE_IPV6 &&
+		    r.atype != VMESS_ATYPE_DOMAIN) {
+			if (vmess_cmd_encode(&r, buf, sizeof(buf)) != rv ||
+			    memcmp(buf, data + 1, (size_t)rv) != 0)
+				__builtin_trap();
+		}
+		break;
+	case 4:
+		rv = vmess_switch_decode(data + 1, size - 1, &sw, &err);
+		if (rv != -1 && (size_t)rv != size - 1)
+			__builtin_trap();
+		if (rv > 0 && (vmess_switch_encode(&sw, buf, sizeof(buf)) !=
+		    rv || memcmp(buf, data + 1, (size_t)rv) != 0))
+			__builtin_trap();
+		break;
+	default:
+		fuzz_resp(data + 1, size - 1, data[0] & 8 ? 1 : 0);
+		break;
+	}
+	return 0;
+}
