@@ -78,10 +78,46 @@ demo: deps-ok tools helpers
 bench: deps-ok tools helpers
 	@sh tests/bench.sh
 
+# PREFIX (default /usr/local) is where things go, DESTDIR a staging root
+# for packagers. Man pages and units name PREFIX, so sed fills it in.
 install: tools
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/vtools/conf
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+	    $(DESTDIR)$(PREFIX)/share/vtools/conf/seeds \
+	    $(DESTDIR)$(PREFIX)/share/doc/vtools \
+	    $(DESTDIR)$(PREFIX)/lib/systemd/system
 	install -m 755 $(TOOLS:%=bin/%) $(DESTDIR)$(PREFIX)/bin/
-	install -m 644 conf/* $(DESTDIR)$(PREFIX)/share/vtools/conf/
+	for f in $(TOOLS:%=man/%.1); do \
+		sed 's|@PREFIX@|$(PREFIX)|g' $$f \
+		    >$(DESTDIR)$(PREFIX)/share/man/man1/$${f#man/} && \
+		chmod 644 $(DESTDIR)$(PREFIX)/share/man/man1/$${f#man/} || exit 1; \
+	done
+	install -m 644 $(wildcard conf/*.json conf/*.ini) \
+	    $(DESTDIR)$(PREFIX)/share/vtools/conf/
+	install -m 644 $(wildcard conf/seeds/*.json conf/seeds/*.ini) \
+	    $(DESTDIR)$(PREFIX)/share/vtools/conf/seeds/
+	install -m 644 docs/ini-format.md $(DESTDIR)$(PREFIX)/share/doc/vtools/
+	for f in dist/systemd/*.service; do \
+		sed 's|@PREFIX@|$(PREFIX)|g' $$f \
+		    >$(DESTDIR)$(PREFIX)/lib/systemd/system/$${f##*/} && \
+		chmod 644 $(DESTDIR)$(PREFIX)/lib/systemd/system/$${f##*/} || \
+		exit 1; \
+	done
+
+# Removes what install put there, and the directories it leaves empty.
+.PHONY: uninstall
+uninstall:
+	rm -f $(TOOLS:%=$(DESTDIR)$(PREFIX)/bin/%) \
+	    $(TOOLS:%=$(DESTDIR)$(PREFIX)/share/man/man1/%.1) \
+	    $(patsubst conf/%,$(DESTDIR)$(PREFIX)/share/vtools/conf/%, \
+		$(wildcard conf/*.json conf/*.ini conf/seeds/*.json \
+		conf/seeds/*.ini)) \
+	    $(DESTDIR)$(PREFIX)/share/doc/vtools/ini-format.md \
+	    $(patsubst dist/systemd/%,$(DESTDIR)$(PREFIX)/lib/systemd/system/%, \
+		$(wildcard dist/systemd/*.service))
+	-rmdir $(DESTDIR)$(PREFIX)/share/vtools/conf/seeds \
+	    $(DESTDIR)$(PREFIX)/share/vtools/conf \
+	    $(DESTDIR)$(PREFIX)/share/vtools \
+	    $(DESTDIR)$(PREFIX)/share/doc/vtools 2>/dev/null
 
 clean:
 	rm -rf build build-asan build-fuzz bin libshared/libshared.a tests/out

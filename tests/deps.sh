@@ -2,7 +2,8 @@
 # deps.sh ensure|install: make sure every Debian package that the build, the
 # tests and the benchmarks need is present; install only what is missing.
 PKGS="build-essential pkg-config libevent-dev libssl-dev libinih-dev libjson-c-dev
-libcmocka-dev clang libclang-rt-14-dev v2ray curl shadowsocks-libev python3 iproute2"
+libcmocka-dev clang libclang-rt-14-dev v2ray curl shadowsocks-libev python3 iproute2
+man-db groff-base"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

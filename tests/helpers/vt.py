@@ -46,6 +46,7 @@ class Echo(socketserver.BaseRequestHandler):
 class TS(socketserver.ThreadingTCPServer):
     allow_reuse_address = True
     daemon_threads = True
+    request_queue_size = 4096
 
 class H(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -107,7 +108,107 @@ def main():
             u.sendto(b"ECHO:" + d, peer)
     elif cmd == "http":
         http.server.ThreadingHTTPServer.allow_reuse_address = True
+        http.server.ThreadingHTTPServer.request_queue_size = 1024
         http.server.ThreadingHTTPServer(("127.0.0.1", int(a[0])), H).serve_forever()
+    elif cmd == "record-relay":
+        # TCP relay LISTEN -> TARGET that saves everything the first client
+        # sends (the VMess request header and body) to FILE.
+        import select
+        ls = socket.socket(); ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        ls.bind(("127.0.0.1", int(a[0]))); ls.listen(16)
+        first = True
+        while True:
+            c, _ = ls.accept()
+            th, tp = a[1].rsplit(":", 1)
+            u = socket.create_connection((th, int(tp)))
+            rec = open(a[2], "wb") if first else None
+            first = False
+            def pump(src, dst, rec):
+                try:
+                    while True:
+                        d = src.recv(65536)
+                        if not d:
+                            break
+                        if rec:
+                            rec.write(d); rec.flush()
+                        dst.sendall(d)
+                except OSError:
+                    pass
+                try:
+                    dst.shutdown(socket.SHUT_WR)
+                except OSError:
+                    pass
+            threading.Thread(target=pump, args=(c, u, rec), daemon=True).start()
+            threading.Thread(target=pump, args=(u, c, None), daemon=True).start()
+    elif cmd == "count-tcp":
+        # Accept connections on PORT, answer "hi\n", count them in FILE.
+        ls = socket.socket(); ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        ls.bind(("127.0.0.1", int(a[0]))); ls.listen(64)
+        n = 0
+        open(a[1], "w").write("0\n")
+        while True:
+            c, _ = ls.accept()
+            n += 1
+            open(a[1], "w").write("%d\n" % n)
+            try:
+                c.sendall(b"hi\n"); c.close()
+            except OSError:
+                pass
+    elif cmd == "send-file":
+        # Send FILE's bytes to HOST:PORT, wait for the close; print how the
+        # connection ended and how many reply bytes came back.
+        h, p_ = a[0].rsplit(":", 1)
+        s = socket.create_connection((h, int(p_)), timeout=10)
+        s.sendall(open(a[1], "rb").read())
+        got = 0
+        try:
+            while True:
+                d = s.recv(65536)
+                if not d:
+                    break
+                got += len(d)
+        except (socket.timeout, ConnectionResetError):
+            pass
+        print(got)
+    elif cmd == "garbage-close":
+        # Send N random bytes; print "closed" if the server ends the
+        # connection within 5 s without answering, else what happened.
+        h, p_ = a[0].rsplit(":", 1)
+        s = socket.create_connection((h, int(p_)), timeout=5)
+        try:
+            s.sendall(os.urandom(int(a[1])))
+            d = s.recv(100)
+            print("closed" if d == b"" else "answered")
+        except ConnectionResetError:
+            print("closed")
+        except BrokenPipeError:
+            print("closed")
+        except socket.timeout:
+            print("still open")
+    elif cmd == "concurrent":
+        # N concurrent SOCKS5 CONNECTs through PROXY to an echo server at
+        # HOST:PORT, each echoing 1 KiB; print how many succeeded.
+        import asyncio
+        ph, pp = a[0].rsplit(":", 1)
+        host, port, n = a[1], int(a[2]), int(a[3])
+        async def one(i):
+            try:
+                r, w = await asyncio.wait_for(asyncio.open_connection(ph, int(pp)), 30)
+                w.write(b"\x05\x01\x00"); await w.drain()
+                await asyncio.wait_for(r.readexactly(2), 30)
+                w.write(b"\x05\x01\x00" + socks_addr(host, port)); await w.drain()
+                rep = await asyncio.wait_for(r.readexactly(10), 30)
+                data = os.urandom(1024)
+                w.write(data); await w.drain()
+                got = await asyncio.wait_for(r.readexactly(1024), 60)
+                w.close()
+                return got == data
+            except Exception:
+                return False
+        async def main_():
+            res = await asyncio.gather(*[one(i) for i in range(n)])
+            return sum(1 for x in res if x)
+        print("%d/%d" % (asyncio.run(main_()), n))
     elif cmd == "demo-direct":
         # Rewrite a client config so that everything goes out directly
         # (the VMess outbound moves to the end of the list).
