@@ -245,7 +245,8 @@ int	vmess_request_set_host(struct vmess_request *r, const char *host,
 
 /*
  * Command section codec. encode refuses P without M (it crashes a 4.34
- * server), Sec AUTO/unknown, an empty or unencodable address; it returns
+ * server), Sec AUTO/unknown (0 is sent as is), an empty or unencodable
+ * address; it returns
  * the length written. decode returns the section length, 0 when more bytes
  * are needed, or -1 (FNV mismatch, bad command, address or Sec).
  */

@@ -188,7 +188,8 @@ vmess_cmd_encode(const struct vmess_request *r, uint8_t *out, size_t cap)
 {
 	size_t	 n = 38;
 
-	if (r->padlen > 15 || !vmess_sec_valid(r->sec) ||
+	/* Sec 0 is legal on the wire: 4.34 reads it as LEGACY. */
+	if (r->padlen > 15 || (r->sec != 0 && !vmess_sec_valid(r->sec)) ||
 	    ((r->opt & VMESS_OPT_P) && !(r->opt & VMESS_OPT_M)))
 		return -1;
 	if (r->cmd != VMESS_CMD_TCP && r->cmd != VMESS_CMD_UDP &&

@@ -51,20 +51,21 @@ for t in $TOOLS; do
 	flags=$($BIN/$t -h | grep -o -- '-[a-z][a-z]*' | sort -u)
 	undoc=""
 	for f in $flags; do
-		grep -q -- "$f\\b" $T/$t.txt || undoc="$undoc $f"
+		grep -E -q -- "$f([^a-z]|\$)" $T/$t.txt || undoc="$undoc $f"
 	done
 	check_eq "$t.1: documents every flag of $t -h" "" echo $undoc
 	check "$t.1: has the quick-start flags section" \
 	    grep -q '^ *Quick-start flags$' $T/$t.txt
 	case $t in
 	vserver) q="-port -listen -id -aid -dynamic -kcp -host -uuid" ;;
-	vclient) q="-socks vmess:// -server -id -aid -security -mux -kcp -sniff" ;;
+	vclient) q="-socks vmess://link -server -id -aid -security -mux -kcp -sniff" ;;
 	vportal) q="-listen -id -public -domain" ;;
 	vbridge) q="-portal -id -to -domain" ;;
 	esac
+	# Each one starts an item of the list, as a tag.
 	undoc=""
 	for f in $q; do
-		grep -q -- " $f" $T/$t.txt || undoc="$undoc $f"
+		grep -E -q -- "^ +$f([^a-z]|\$)" $T/$t.txt || undoc="$undoc $f"
 	done
 	check_eq "$t.1: documents every quick-start flag" "" echo $undoc
 done
