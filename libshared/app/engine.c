@@ -19,6 +19,7 @@
 #include <event2/listener.h>
 
 #include "base/log.h"
+#include "app/dynport.h"
 #include "base/util.h"
 #include "net/udp.h"
 #include "route/route.h"
@@ -182,56 +183,105 @@ default_listen(const struct conf_inbound *ci)
 	return ci->proto == CONF_PROTO_SOCKS ? "127.0.0.1" : "0.0.0.0";
 }
 
+int
+engine_listen_port(struct inbound_rt *ib, uint16_t port, char *err,
+    size_t errlen)
+{
+	const char		*host = default_listen(ib->c);
+	struct net_addr		 a;
+	struct sockaddr_storage	 ss;
+	struct evconnlistener	*l;
+	int			 len;
+
+	net_addr_set(&a, host, port);
+	if ((len = net_addr_to_sockaddr(&a, &ss)) == -1) {
+		snprintf(err, errlen, "listen address %s is not an IP", host);
+		return -1;
+	}
+	l = evconnlistener_new_bind(ib->eng->base, accept_cb, ib,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC,
+	    -1, (struct sockaddr *)&ss, len);
+	if (l == NULL) {
+		snprintf(err, errlen, "cannot listen on %s:%u: %s",
+		    a.family == AF_INET6 ? "[::]" : host, port,
+		    strerror(errno));
+		return -1;
+	}
+	evconnlistener_set_error_cb(l, accept_error_cb);
+	ib->ls = xrealloc(ib->ls, (ib->nls + 1) * sizeof(*ib->ls));
+	ib->ls[ib->nls++] = l;
+	return 0;
+}
+
 static int
 listen_tcp(struct inbound_rt *ib, char *err, size_t errlen)
 {
-	const struct conf_inbound	*ci = ib->c;
-	const char			*host = default_listen(ci);
-	struct net_addr			 a;
-	struct sockaddr_storage		 ss;
-	unsigned			 p;
-	int				 len;
+	unsigned	 p;
 
-	ib->ls = xcalloc((size_t)(ci->port.to - ci->port.from) + 1,
-	    sizeof(*ib->ls));
-	for (p = ci->port.from; p <= ci->port.to; p++) {
-		net_addr_set(&a, host, (uint16_t)p);
-		if ((len = net_addr_to_sockaddr(&a, &ss)) == -1) {
-			snprintf(err, errlen, "listen address %s is not an IP",
-			    host);
+	for (p = ib->c->port.from; p <= ib->c->port.to; p++)
+		if (engine_listen_port(ib, (uint16_t)p, err, errlen) == -1)
 			return -1;
-		}
-		ib->ls[ib->nls] = evconnlistener_new_bind(ib->eng->base,
-		    accept_cb, ib, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE |
-		    LEV_OPT_CLOSE_ON_EXEC, -1, (struct sockaddr *)&ss, len);
-		if (ib->ls[ib->nls] == NULL) {
-			snprintf(err, errlen, "cannot listen on %s:%u: %s",
-			    a.family == AF_INET6 ? "[::]" : host, p,
-			    strerror(errno));
-			return -1;
-		}
-		evconnlistener_set_error_cb(ib->ls[ib->nls], accept_error_cb);
-		ib->nls++;
-	}
 	return 0;
+}
+
+void
+engine_inbound_close(struct inbound_rt *ib)
+{
+	size_t	 j;
+
+	for (j = 0; j < ib->nls; j++)
+		evconnlistener_free(ib->ls[j]);
+	free(ib->ls);
+	ib->ls = NULL;
+	ib->nls = 0;
+	if (ib->dyn != NULL) {
+		dynport_free(ib->dyn);
+		ib->dyn = NULL;
+	}
+}
+
+void
+engine_inbound_retire(struct inbound_rt *ib)
+{
+	engine_inbound_close(ib);
+	ib->retired = true;
+	if (ib->nsess > 0)
+		return;
+	if (ib->ops != NULL && ib->ops->stop != NULL)
+		ib->ops->stop(ib);
+	free(ib);
+}
+
+void
+engine_inbound_release(struct inbound_rt *ib)
+{
+	/* Only workers (dynamic ports) are ever retired and freed. */
+	if (--ib->nsess > 0 || !ib->retired)
+		return;
+	if (ib->ops != NULL && ib->ops->stop != NULL)
+		ib->ops->stop(ib);
+	free(ib);
+}
+
+struct inbound_rt *
+engine_inbound(struct engine *eng, const char *tag)
+{
+	size_t	 i;
+
+	for (i = 0; i < eng->ninbounds; i++)
+		if (eng->inbounds[i].c->tag != NULL &&
+		    strcmp(eng->inbounds[i].c->tag, tag) == 0)
+			return &eng->inbounds[i];
+	return NULL;
 }
 
 void
 engine_stop_listening(struct engine *eng)
 {
-	size_t	 i, j;
+	size_t	 i;
 
-	for (i = 0; i < eng->ninbounds; i++) {
-		for (j = 0; j < eng->inbounds[i].nls; j++)
-			evconnlistener_free(eng->inbounds[i].ls[j]);
-		free(eng->inbounds[i].ls);
-		eng->inbounds[i].ls = NULL;
-		eng->inbounds[i].nls = 0;
-		if (eng->inbounds[i].ops != NULL &&
-		    eng->inbounds[i].ops->stop != NULL)
-			eng->inbounds[i].ops->stop(&eng->inbounds[i]);
-		eng->inbounds[i].ops = NULL;
-	}
+	for (i = 0; i < eng->ninbounds; i++)
+		engine_inbound_close(&eng->inbounds[i]);
 }
 
 /* Descriptors are the budget for silent connections: take them all. */
@@ -305,7 +355,12 @@ engine_new(const struct tool *t, struct event_base *base, struct conf *c,
 			ib->ops = NULL;
 			goto fail;
 		}
-		if (ib->ops->tcp && !ib->no_tcp &&
+		if (ib->c->allocate.present &&
+		    ib->c->allocate.strategy == CONF_ALLOC_RANDOM) {
+			/* Workers of their own take the ports, in turns. */
+			if ((ib->dyn = dynport_new(ib, err, errlen)) == NULL)
+				goto fail;
+		} else if (ib->ops->tcp && !ib->no_tcp &&
 		    listen_tcp(ib, err, errlen) == -1)
 			goto fail;
 	}
@@ -329,6 +384,10 @@ engine_free(struct engine *eng)
 		session_close(s, NULL);
 	while (!LIST_EMPTY(&eng->flows))
 		udp_flow_close(LIST_FIRST(&eng->flows));
+	for (i = 0; i < eng->ninbounds; i++)
+		if (eng->inbounds[i].ops != NULL &&
+		    eng->inbounds[i].ops->stop != NULL)
+			eng->inbounds[i].ops->stop(&eng->inbounds[i]);
 	for (i = 0; i < eng->noutbounds; i++)
 		if (eng->outbounds[i].ops != NULL &&
 		    eng->outbounds[i].ops->stop != NULL)

@@ -53,6 +53,15 @@ struct inbound_rt {
 	size_t				 nls;
 	bool				 no_tcp;	/* start() may set */
 	void				*state;		/* handler's */
+	/*
+	 * Dynamic ports: the configured inbound owns a dynport manager; its
+	 * workers are inbound_rts of their own (one port, own state) that
+	 * outlive their listener until their last session ends.
+	 */
+	struct dynport			*dyn;
+	uint16_t			 port;		/* worker: its port */
+	size_t				 nsess;		/* live sessions */
+	bool				 retired;	/* free at nsess 0 */
 };
 
 struct outbound_rt {
@@ -99,6 +108,14 @@ extern const struct outbound_ops blackhole_outbound_ops;
 extern const struct inbound_ops vmess_inbound_ops;
 extern const struct outbound_ops vmess_outbound_ops;
 
+/*
+ * VMess detour (vmess.md §5.2): fill sw with an account on ib's
+ * `detour.to` inbound for this user email. 0, or -1 when there is none.
+ */
+struct vmess_switch;
+int	vmess_inbound_switch(struct inbound_rt *ib, const char *email,
+	    struct vmess_switch *sw);
+
 extern const struct tool tool_vserver, tool_vclient, tool_vportal,
 	    tool_vbridge;
 extern const struct tool *const tool_all[];
@@ -131,6 +148,17 @@ void	engine_free(struct engine *eng);
 void	engine_stop_listening(struct engine *eng);
 
 struct outbound_rt *engine_outbound(struct engine *eng, const char *tag);
+struct inbound_rt *engine_inbound(struct engine *eng, const char *tag);
+
+/* Listen on one more TCP port for ib (host from its config). 0 or -1. */
+int	engine_listen_port(struct inbound_rt *ib, uint16_t port, char *err,
+	    size_t errlen);
+/* A session of ib ended: frees a retired worker with no session left. */
+void	engine_inbound_release(struct inbound_rt *ib);
+/* Close ib's listeners (and dynamic ports); its state stays. */
+void	engine_inbound_close(struct inbound_rt *ib);
+/* A heap-allocated worker stops accepting; freed after its last session. */
+void	engine_inbound_retire(struct inbound_rt *ib);
 
 /* Under descriptor pressure: close the oldest handshaking session. */
 bool	engine_shed(struct engine *eng);

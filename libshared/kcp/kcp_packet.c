@@ -109,7 +109,7 @@ kcp_header_init_rand(struct kcp_header *h, const char *type,
 		break;
 	}
 	if (t == KCP_HEADER_WECHAT_VIDEO) {
-		/* V2Ray rolls a u16 and widens it: sn never starts above 65535. */
+		/* V2Ray rolls a u16 and widens it: sn starts below 65536. */
 		h->h_seq = h->h_id;
 		h->h_id = 0;
 	}
@@ -180,7 +180,7 @@ kcp_header_write(struct kcp_header *h, uint8_t *out)
 		kcp_put32(out + 7, h->h_seq);
 		h->h_seq++;		/* post-increment */
 		kcp_put16(out + 11, h->h_len);
-		/* A fake length cycling in 17..100; unrelated to the datagram. */
+		/* Fake length cycling in 17..100, unrelated to the datagram. */
 		h->h_len += 17;
 		if (h->h_len > 100)
 			h->h_len -= 50;
@@ -500,7 +500,7 @@ kcp_segment_decode(const uint8_t *p, size_t len, struct kcp_segment *out,
 	out->count = 0;
 	switch (out->cmd) {
 	case KCP_CMD_DATA:
-		/* 15, not 14: V2Ray refuses an empty DATA ending the datagram. */
+		/* 15, not 14: V2Ray refuses an empty DATA ending a datagram. */
 		if (blen < 15) {
 			*errstr = "data: short header";
 			return -1;
@@ -654,7 +654,7 @@ kcp_seq_diff(uint32_t a, uint32_t b)
 {
 	uint32_t	d = a - b;
 
-	/* Spelled out: converting a u32 above INT32_MAX is implementation-defined. */
+	/* Converting a u32 above INT32_MAX is implementation-defined. */
 	if (d <= INT32_MAX)
 		return (int32_t)d;
 	return -(int32_t)(~d) - 1;

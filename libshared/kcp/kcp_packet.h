@@ -24,14 +24,14 @@
 #define KCP_SEG_ACK_OVERHEAD	17	/* ACK header before num[] */
 #define KCP_SEG_CMD_SIZE	16	/* TERMINATE, PING and others */
 #define KCP_ACK_MAX_NUMS	128	/* V2Ray's per-ACK sending limit */
-#define KCP_ACK_WIRE_MAX_NUMS	255	/* count is a u8: what a peer may send */
+#define KCP_ACK_WIRE_MAX_NUMS	255	/* count is a u8; peers may send 255 */
 #define KCP_HEADER_MAX		13	/* largest obfuscation header */
 #define KCP_SIMPLE_OVERHEAD	6	/* FNV-1a hash + length */
 #define KCP_GCM_NONCE_SIZE	12
 #define KCP_GCM_TAG_SIZE	16
 #define KCP_GCM_OVERHEAD	(KCP_GCM_NONCE_SIZE + KCP_GCM_TAG_SIZE)
 #define KCP_SEAL_MAX		65535	/* Simple length field is a u16 */
-#define KCP_RECV_BUF_SIZE	2048	/* V2Ray's read buffer; larger is lost */
+#define KCP_RECV_BUF_SIZE	2048	/* V2Ray's read buffer: more is lost */
 
 /*
  * mss = mtu - H - secOverhead - 18. V2Ray counts only the 16-byte GCM tag,
@@ -99,10 +99,10 @@ struct kcp_header {
 	uint16_t		h_len;	/* dtls fake length */
 };
 
-/* Map a JSON header.type to its enum; NULL and "" mean "none". -1 if unknown. */
+/* Map a JSON header.type to its enum; NULL and "" are "none". -1: unknown. */
 int	kcp_header_type_parse(const char *type, enum kcp_header_type *out);
 
-/* Set up h for type with OpenSSL randomness; -1 on unknown type or RNG error. */
+/* Set up h for type with OpenSSL randomness; -1: unknown type or RNG error. */
 int	kcp_header_init(struct kcp_header *h, const char *type);
 /* Same, with a caller-supplied random source (NULL = RAND_bytes). */
 int	kcp_header_init_rand(struct kcp_header *h, const char *type,
@@ -195,8 +195,8 @@ ssize_t	kcp_segment_encode(const struct kcp_segment *s, uint8_t *out,
  * "need more": returns the bytes consumed, or -1 with *errstr for a short
  * prefix or body (V2Ray's rule: DATA needs 15 body bytes even when len is 0).
  */
-ssize_t	kcp_segment_decode(const uint8_t *p, size_t len, struct kcp_segment *out,
-	    const char **errstr);
+ssize_t	kcp_segment_decode(const uint8_t *p, size_t len,
+	    struct kcp_segment *out, const char **errstr);
 
 /* Called per segment by kcp_segment_walk; nonzero stops the walk. */
 typedef int kcp_segment_cb(const struct kcp_segment *seg, void *arg);
@@ -247,7 +247,8 @@ int	kcp_seq_before(uint32_t a, uint32_t b);
 /* 1 if a segment/ack with this timeout is due at now (V2Ray's test). */
 int	kcp_timer_due(uint32_t now, uint32_t timeout);
 /* 1 if DATA num fits the receive window; otherwise drop it without ACK. */
-int	kcp_recv_accept(uint32_t num, uint32_t rcv_next, uint32_t recv_in_flight);
+int	kcp_recv_accept(uint32_t num, uint32_t rcv_next,
+	    uint32_t recv_in_flight);
 /* ACK.rcv_wnd advertised: rcv_next + RecvInFlight. */
 uint32_t kcp_rcv_wnd(uint32_t rcv_next, uint32_t recv_in_flight);
 /* 1 if an ACKed num lies in [first_una, next_num) (wrap-aware). */

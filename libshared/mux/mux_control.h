@@ -16,17 +16,23 @@
 #define MUX_REVERSE_PORT	0
 #define MUX_REVERSE_CONTROL_ID	1
 
-#define MUX_CONTROL_ACTIVE	0	/* proto3 default: never on the wire */
+/* ACTIVE is the proto3 default, so it is never on the wire. */
+#define MUX_CONTROL_ACTIVE	0
 #define MUX_CONTROL_DRAIN	1
-#define MUX_CONTROL_RANDOM_MAX	63	/* padding is rand.Intn(64) bytes */
+#define MUX_CONTROL_RANDOM_MAX	63	/* rand.Intn(64) bytes */
 /* 08 + 10-byte varint + 9A 06 + length + padding; fits any state. */
 #define MUX_CONTROL_MAX_LEN	(1 + 10 + 2 + 1 + MUX_CONTROL_RANDOM_MAX)
 
+/*
+ * Portal: heartbeat period; DRAIN once a connection's total sessions ever
+ * exceed DRAIN_SESSIONS; picker cleanup. Bridge: monitor tick; a new
+ * connection when active sessions / connections > SCALE_SESSIONS.
+ */
 #define MUX_REVERSE_HEARTBEAT_MS	2000
-#define MUX_REVERSE_DRAIN_SESSIONS	256	/* DRAIN when total > this */
-#define MUX_REVERSE_MONITOR_MS		2000	/* bridge scale-up tick */
-#define MUX_REVERSE_SCALE_SESSIONS	16	/* new worker when avg > this */
-#define MUX_REVERSE_CLEANUP_MS		30000	/* portal picker cleanup */
+#define MUX_REVERSE_DRAIN_SESSIONS	256
+#define MUX_REVERSE_CLEANUP_MS		30000
+#define MUX_REVERSE_MONITOR_MS		2000
+#define MUX_REVERSE_SCALE_SESSIONS	16
 #define MUX_REVERSE_PIPE_SIZE		16384
 
 /*
@@ -35,7 +41,7 @@
  * bridge treats anything but ACTIVE as not active, as 4.34 does.
  */
 struct mux_control {
-	int32_t		 state;		/* MUX_CONTROL_ACTIVE / _DRAIN */
+	int32_t		 state;		/* MUX_CONTROL_* */
 	const uint8_t	*random;
 	size_t		 random_len;
 };

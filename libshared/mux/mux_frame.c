@@ -127,8 +127,8 @@ mux_domain_as_ip(const uint8_t *d, size_t n, struct mux_addr *a)
 static void
 mux_unmap_v4(struct mux_addr *a)
 {
-	static const uint8_t	 prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-				    0xff, 0xff };
+	static const uint8_t	 prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0,
+				    0, 0, 0xff, 0xff };
 
 	if (a->type == MUX_ADDR_IPV6 && memcmp(a->ip, prefix, 12) == 0) {
 		memmove(a->ip, a->ip + 12, 4);

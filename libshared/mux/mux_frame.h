@@ -21,7 +21,7 @@
 #define MUX_STATUS_END		0x03
 #define MUX_STATUS_KEEPALIVE	0x04
 
-#define MUX_OPT_DATA		0x01	/* D: BE16 length + data follow */
+#define MUX_OPT_DATA		0x01	/* D: BE16 N + data follow */
 #define MUX_OPT_ERROR		0x02	/* E: only meaningful on End */
 
 #define MUX_NET_TCP		0x01
@@ -35,9 +35,9 @@
 #define MUX_MAX_META		512	/* L above this is fatal */
 #define MUX_MIN_META		4	/* id + status + option */
 #define MUX_MIN_META_NEW	8	/* 4.34's own check; see decoder */
-#define MUX_CHUNK		8192	/* stream writer splits data at this */
-#define MUX_UDP_MAX		2048	/* larger datagram aborts the session */
-#define MUX_DOMAIN_MAX		255	/* one length byte on the wire */
+#define MUX_CHUNK		8192	/* stream writer's data split */
+#define MUX_UDP_MAX		2048	/* more aborts the session */
+#define MUX_DOMAIN_MAX		255	/* one length byte */
 /* 2 + L for the largest New (255-byte domain) + 2 for N. */
 #define MUX_FRAME_HDR_MAX	(2 + 4 + 1 + 2 + 1 + 1 + MUX_DOMAIN_MAX + 2)
 #define MUX_FRAME_KEEP_HDR_LEN	8	/* 0004 id 02 01 N */
@@ -48,7 +48,7 @@
 #define MUX_CONCURRENCY_DEFAULT	8
 #define MUX_CONCURRENCY_MIN	1
 #define MUX_CONCURRENCY_MAX	1024
-#define MUX_MAX_CONNECTION	128	/* sessions a connection ever carries */
+#define MUX_MAX_CONNECTION	128	/* sessions ever, per connection */
 #define MUX_IDLE_CHECK_MS	16000
 #define MUX_PICKER_CLEANUP_MS	30000
 #define MUX_DISPATCH_ATTEMPTS	16
@@ -58,7 +58,7 @@
 struct mux_addr {
 	uint8_t		type;		/* MUX_ADDR_* */
 	uint8_t		ip[16];		/* 4 or 16 bytes used */
-	char		domain[MUX_DOMAIN_MAX + 1];	/* NUL-terminated */
+	char		domain[MUX_DOMAIN_MAX + 1]; /* NUL-terminated */
 };
 
 /*
@@ -68,7 +68,7 @@ struct mux_addr {
 struct mux_frame {
 	uint16_t	 id;
 	uint8_t		 status;	/* MUX_STATUS_* */
-	uint8_t		 option;	/* unknown bits are kept, as 4.34 */
+	uint8_t		 option;	/* unknown bits kept, as 4.34 */
 	/* New only; network is 0 for other statuses. */
 	uint8_t		 network;	/* MUX_NET_* */
 	uint16_t	 port;		/* host order */
@@ -96,8 +96,8 @@ struct mux_frame {
  * A New domain that parses as an IP (first char '[' or a digit) comes out
  * as MUX_ADDR_IPV4/IPV6, and an IPv4-mapped IPv6 as MUX_ADDR_IPV4, as 4.34.
  */
-ssize_t	mux_frame_decode(const uint8_t *p, size_t len, struct mux_frame *out,
-	    const char **errstr);
+ssize_t	mux_frame_decode(const uint8_t *p, size_t len,
+	    struct mux_frame *out, const char **errstr);
 
 /*
  * Encoders write into out (capacity cap) and return the length written, or
@@ -108,8 +108,8 @@ ssize_t	mux_frame_decode(const uint8_t *p, size_t len, struct mux_frame *out,
 ssize_t	mux_frame_encode_new(uint16_t id, uint8_t network, uint16_t port,
 	    const struct mux_addr *addr, const uint8_t *data, size_t len,
 	    uint8_t *out, size_t cap);
-ssize_t	mux_frame_encode_keep(uint16_t id, const uint8_t *data, size_t len,
-	    uint8_t *out, size_t cap);
+ssize_t	mux_frame_encode_keep(uint16_t id, const uint8_t *data,
+	    size_t len, uint8_t *out, size_t cap);
 /*
  * Keep header with D and N = len (8 bytes) for callers that append the data
  * themselves (e.g. straight from an evbuffer).

@@ -47,6 +47,8 @@ session_new(struct engine *eng, struct inbound_rt *in,
 	TAILQ_INSERT_TAIL(&eng->sessions, s, entry);
 	TAILQ_INSERT_TAIL(&eng->handshaking, s, hs_entry);
 	eng->nsessions++;
+	if (in != NULL)
+		in->nsess++;
 	/* Bytes the remote side is not ready for yet stay in the kernel. */
 	bufferevent_setwatermark(cbev, EV_READ, 0, PIPE_HIWAT);
 	session_set_timeout(s, s->policy.handshake);
@@ -148,6 +150,8 @@ session_close(struct session *s, const char *why)
 	if (s->cplain != NULL)
 		evbuffer_free(s->cplain);
 	free(s->user);
+	if (s->in != NULL)
+		engine_inbound_release(s->in);
 	free(s);
 }
 

@@ -61,7 +61,8 @@ struct socks_request {
 
 /*
  * SOCKS4/4a: VER(4) CMD PORT(2) IP(4) USERID\0 [DOMAIN\0 when IP[0]==0].
- * Strings are limited to 2048 bytes (longer is malformed).
+ * Strings are limited to 2048 bytes counting the NUL, as 4.34's buffer;
+ * a 4a domain to 255 (longer is malformed).
  */
 struct socks4_request {
 	uint8_t			cmd;
@@ -75,7 +76,11 @@ struct socks_udp_header {
 	struct socks_addr	addr;
 };
 
-/* Greeting after the version byte 5 has been seen at p[0]. */
+/*
+ * Each decoder gets p at the first byte of its message: the greeting at
+ * VER (p[0] must be 5), userpass at its sub-version byte, the request at
+ * VER, SOCKS4 at VER (4), a datagram at its first RSV byte.
+ */
 ssize_t	socks5_greeting_decode(const uint8_t *p, size_t len,
 	    struct socks_greeting *out, const char **errstr);
 ssize_t	socks5_userpass_decode(const uint8_t *p, size_t len,
@@ -84,7 +89,10 @@ ssize_t	socks5_request_decode(const uint8_t *p, size_t len,
 	    struct socks_request *out, const char **errstr);
 ssize_t	socks4_request_decode(const uint8_t *p, size_t len,
 	    struct socks4_request *out, const char **errstr);
-/* Decodes the header of one datagram; the payload starts at the return. */
+/*
+ * Decodes the header of one datagram; the payload starts at the return.
+ * A datagram is whole, so a truncated one is malformed (-1), never 0.
+ */
 ssize_t	socks5_udp_decode(const uint8_t *p, size_t len,
 	    struct socks_udp_header *out, const char **errstr);
 

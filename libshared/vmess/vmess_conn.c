@@ -187,6 +187,8 @@ vmess_conn_resp_read(struct vmess_conn *vc, struct evbuffer *src,
 		return (int)used;
 	evbuffer_drain(src, (size_t)used);
 	vc->resp_done = true;
+	if (vc->resp.has_switch && vc->on_switch != NULL)
+		vc->on_switch(vc->on_switch_arg, &vc->resp.sw);
 	return 1;
 }
 

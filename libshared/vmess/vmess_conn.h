@@ -24,6 +24,9 @@ struct vmess_conn {
 	struct vmess_resp resp;		/* server: to send; client: got */
 	struct vmess_body up;		/* request direction */
 	struct vmess_body down;		/* response direction */
+	/* Client: called when a response carries SwitchAccount. */
+	void		(*on_switch)(void *, const struct vmess_switch *);
+	void		*on_switch_arg;
 };
 
 /*

@@ -17,6 +17,7 @@
 #include <event2/event.h>
 #include <openssl/crypto.h>
 
+#include "app/dynport.h"
 #include "app/engine.h"
 #include "base/log.h"
 #include "base/util.h"
@@ -28,10 +29,18 @@
 
 #define REPLAY_MAX	(1 << 20)	/* live keys before we refuse */
 
+/* A user made up for a dynamic-port client, cached per email (§5.2). */
+struct vin_dynuser {
+	struct conf_user	 cu;		/* email, level, alterId */
+	size_t			 idx;		/* in users[] */
+};
+
 struct vin_state {
 	struct vmess_user	*users;
 	const struct conf_user	**cusers;
 	size_t			 nusers;
+	struct vin_dynuser	**dyn;
+	size_t			 ndyn;
 	struct vmess_authtab	 legacy;
 	struct vmess_replay	 authids;
 	struct vmess_replay	 sessions;
@@ -262,6 +271,9 @@ header_read_cb(struct bufferevent *bev, void *arg)
 		return;
 	}
 	c->have_vc = true;
+	if (s->in->c->detour_to != NULL)
+		c->vc.resp.has_switch = vmess_inbound_switch(s->in, s->user,
+		    &c->vc.resp.sw) == 0;
 	set_dest(s, &rq);
 	if (rq.cmd == VMESS_CMD_UDP) {
 		start_udp(s);
@@ -270,6 +282,89 @@ header_read_cb(struct bufferevent *bev, void *arg)
 	s->c_codec = &vmess_server_codec;
 	s->c_codec_ctx = &c->vc;
 	dispatch_start(s);
+}
+
+/*
+ * The user a dynamic-port worker knows `email` by: cached, or made up now
+ * with a random ID and the inbound's `default` alterId and level, as 4.34's
+ * GetUser. Returns its index, or -1.
+ */
+static ssize_t
+dyn_user(struct inbound_rt *w, const char *email)
+{
+	struct vin_state	*st = w->state;
+	struct vin_dynuser	*du;
+	size_t			 i;
+
+	for (i = 0; i < st->ndyn; i++)
+		if (strcmp(st->dyn[i]->cu.email, email) == 0)
+			return (ssize_t)st->dyn[i]->idx;
+	du = xcalloc(1, sizeof(*du));
+	du->cu.email = xstrdup(email);
+	du->cu.alter_id = w->c->default_alter_id;
+	du->cu.level = w->c->default_level;
+	vcrypto_random(du->cu.uuid, 16);
+	vmess_uuid_format(du->cu.uuid, du->cu.id);
+	st->users = xrealloc(st->users, (st->nusers + 1) * sizeof(*st->users));
+	st->cusers = xrealloc(st->cusers, (st->nusers + 1) *
+	    sizeof(*st->cusers));
+	if (vmess_user_init(&st->users[st->nusers], du->cu.uuid,
+	    (uint16_t)du->cu.alter_id) == -1 ||
+	    vmess_authtab_add(&st->legacy, st->nusers, du->cu.uuid,
+	    (uint16_t)du->cu.alter_id, (int64_t)time(NULL)) == -1) {
+		free(du->cu.email);
+		free(du);
+		return -1;
+	}
+	st->cusers[st->nusers] = &du->cu;
+	du->idx = st->nusers++;
+	st->srv.users = st->users;
+	st->srv.nusers = st->nusers;
+	st->dyn = xrealloc(st->dyn, (st->ndyn + 1) * sizeof(*st->dyn));
+	st->dyn[st->ndyn++] = du;
+	return (ssize_t)du->idx;
+}
+
+int
+vmess_inbound_switch(struct inbound_rt *ib, const char *email,
+    struct vmess_switch *sw)
+{
+	struct inbound_rt	*target, *w;
+	struct vin_state	*st;
+	char			 key[256];
+	uint32_t		 r = 0;
+	ssize_t			 idx;
+	size_t			 i;
+	int			 valid = 255;
+
+	target = engine_inbound(ib->eng, ib->c->detour_to);
+	if (target == NULL || target->ops != &vmess_inbound_ops)
+		return -1;
+	if (target->dyn != NULL) {
+		if ((w = dynport_pick(target->dyn, &valid)) == NULL)
+			return -1;
+	} else {
+		/* Allocate "always": every port listens; any will do. */
+		w = target;
+		vcrypto_random(&r, sizeof(r));
+		w->port = (uint16_t)(target->c->port.from + r %
+		    ((unsigned)(target->c->port.to - target->c->port.from) + 1));
+	}
+	/* Users without an email share the key "", as in 4.34. */
+	snprintf(key, sizeof(key), "%s", email != NULL ? email : "");
+	for (i = 0; key[i] != '\0'; i++)
+		if (key[i] >= 'A' && key[i] <= 'Z')
+			key[i] = (char)(key[i] - 'A' + 'a');
+	if ((idx = dyn_user(w, key)) == -1)
+		return -1;
+	st = w->state;
+	memset(sw, 0, sizeof(*sw));
+	sw->port = w->port;
+	memcpy(sw->uuid, st->users[idx].uuid, 16);
+	sw->alter_ids = (uint16_t)st->cusers[idx]->alter_id;
+	sw->level = (uint8_t)st->cusers[idx]->level;
+	sw->valid_min = (uint8_t)valid;
+	return 0;
 }
 
 static void
@@ -310,6 +405,11 @@ vin_stop(struct inbound_rt *ib)
 	vmess_replay_cleanup(&st->sessions);
 	if (st->users != NULL)
 		OPENSSL_cleanse(st->users, st->nusers * sizeof(*st->users));
+	for (size_t i = 0; i < st->ndyn; i++) {
+		free(st->dyn[i]->cu.email);
+		free(st->dyn[i]);
+	}
+	free(st->dyn);
 	free(st->users);
 	free(st->cusers);
 	free(st);

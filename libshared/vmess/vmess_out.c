@@ -28,21 +28,33 @@
 #define VOUT_TRIES	5
 #define UDP_QUEUE_MAX	64
 
-/* One configured account: server address and user, keys derived once. */
+/*
+ * An account: server address and user, keys derived once. Configured ones
+ * never expire; those a server hands out with SwitchAccount (dynamic
+ * ports, vmess.md §5.4) expire after their valid minutes.
+ */
 struct vout_account {
 	struct net_addr		 server;
-	const struct conf_user	*cu;
+	struct conf_user	 cu;		/* id, alterId, security, level */
 	struct vmess_user	 user;
 	uint8_t			(*alter)[16];	/* alter_id alternates */
+	uint64_t		 expire_ms;	/* 0 = configured, never */
 };
 
+#define VOUT_MAX_ACCOUNTS	256
+
 struct vout_state {
-	struct vout_account	*acc;
+	struct vout_account	**acc;
 	size_t			 nacc;
+	size_t			 nconf;		/* the first nconf are configured */
+	size_t			 next;		/* round robin, as 4.34 */
 };
 
 struct vout_conn {
 	struct vmess_conn	 vc;
+	struct vout_state	*st;
+	struct vout_account	*acc;		/* compared, never followed */
+	struct net_addr		 server;	/* where the account points */
 	struct net_dial		*dial;
 	uint8_t			 hdr[VMESS_REQ_MAX];
 	size_t			 hdrlen;
@@ -53,13 +65,112 @@ struct vout_conn {
 	size_t			 nqueued;
 };
 
+static void
+account_free(struct vout_account *a)
+{
+	free(a->alter);
+	OPENSSL_cleanse(a, sizeof(*a));
+	free(a);
+}
+
+static void
+drop_account(struct vout_state *st, size_t i)
+{
+	account_free(st->acc[i]);
+	memmove(&st->acc[i], &st->acc[i + 1], (st->nacc - i - 1) *
+	    sizeof(*st->acc));
+	st->nacc--;
+	if (st->next > i)
+		st->next--;
+}
+
+/* Round robin over every account; expired ones are dropped on the way. */
 static struct vout_account *
 pick_account(struct vout_state *st)
 {
-	uint32_t	 r = 0;
+	uint64_t	 now = util_now_ms();
+	size_t		 i;
 
-	vcrypto_random(&r, sizeof(r));
-	return &st->acc[r % st->nacc];
+	for (;;) {
+		if (st->next >= st->nacc)
+			st->next = 0;
+		i = st->next++;
+		if (st->acc[i]->expire_ms == 0 || st->acc[i]->expire_ms > now)
+			return st->acc[i];
+		drop_account(st, i);	/* the configured ones never go */
+	}
+}
+
+/* A dynamic account failed to connect: back to the configured servers. */
+static void
+forget_account(struct vout_state *st, struct vout_account *a)
+{
+	size_t	 i;
+
+	for (i = st->nconf; i < st->nacc; i++)
+		if (st->acc[i] == a) {
+			log_info("vmess: dynamic port %u unreachable, dropped",
+			    a->server.port);
+			drop_account(st, i);
+			return;
+		}
+}
+
+static int
+account_keys(struct vout_account *a)
+{
+	if (vmess_user_init(&a->user, a->cu.uuid, (uint16_t)a->cu.alter_id))
+		return -1;
+	if (a->cu.alter_id > 0) {
+		a->alter = xcalloc((size_t)a->cu.alter_id, 16);
+		if (vmess_alter_ids(a->cu.uuid, (uint16_t)a->cu.alter_id,
+		    a->alter) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * SwitchAccount from the server at `server`: add (or renew) a LEGACY
+ * account on the given port. Unlike 4.34, which appends one entry per
+ * response, an account already known is only renewed.
+ */
+static void
+on_switch(struct vout_state *st, const struct net_addr *server,
+    const struct vmess_switch *sw)
+{
+	struct vout_account	*a;
+	uint64_t		 expire = util_now_ms() +
+				    (uint64_t)sw->valid_min * 60000;
+	size_t			 i;
+
+	for (i = st->nconf; i < st->nacc; i++) {
+		a = st->acc[i];
+		if (a->server.port == sw->port &&
+		    memcmp(a->cu.uuid, sw->uuid, 16) == 0) {
+			a->expire_ms = expire;
+			return;
+		}
+	}
+	if (st->nacc >= VOUT_MAX_ACCOUNTS || sw->valid_min == 0)
+		return;
+	a = xcalloc(1, sizeof(*a));
+	a->server = *server;
+	if (sw->host_len > 0)
+		net_addr_set(&a->server, sw->host, sw->port);
+	a->server.port = sw->port;
+	memcpy(a->cu.uuid, sw->uuid, 16);
+	a->cu.alter_id = sw->alter_ids;
+	a->cu.level = sw->level;
+	a->cu.security = CONF_SEC_LEGACY;
+	a->expire_ms = expire;
+	if (account_keys(a) == -1) {
+		account_free(a);
+		return;
+	}
+	st->acc[st->nacc++] = a;
+	log_info("vmess: server switched us to port %u for %u min",
+	    sw->port, sw->valid_min);
 }
 
 /*
@@ -78,12 +189,12 @@ build_request(struct vout_conn *vo, struct vout_account *a, uint8_t cmd,
 
 	if (vmess_request_init(&rq) == -1)
 		return -1;
-	vmess_security_wire(a->cu->security, &rq.sec, &rq.opt);
+	vmess_security_wire(a->cu.security, &rq.sec, &rq.opt);
 	rq.cmd = cmd;
 	if (vmess_request_set_host(&rq, net_addr_host(dst, host,
 	    sizeof(host)), dst->port) == -1)
 		return -1;
-	rq.aead = a->cu->alter_id == 0;
+	rq.aead = a->cu.alter_id == 0;
 	if (rq.aead)
 		n = vmess_aead_req_seal(&rq, a->user.cmd_key, now, NULL, NULL,
 		    vo->hdr, sizeof(vo->hdr));
@@ -91,7 +202,7 @@ build_request(struct vout_conn *vo, struct vout_account *a, uint8_t cmd,
 		/* 4.34: time jittered by [-30, +29] s, a random alternate ID. */
 		vcrypto_random(&r, sizeof(r));
 		n = vmess_legacy_req_seal(&rq, a->alter[(r >> 8) %
-		    (uint32_t)a->cu->alter_id], a->user.cmd_key,
+		    (uint32_t)a->cu.alter_id], a->user.cmd_key,
 		    now + (int64_t)(r % 60) - 30, vo->hdr, sizeof(vo->hdr));
 	}
 	if (n < 0 || vmess_conn_init(&vo->vc, false, &rq) == -1)
@@ -99,6 +210,25 @@ build_request(struct vout_conn *vo, struct vout_account *a, uint8_t cmd,
 	vo->hdrlen = (size_t)n;
 	OPENSSL_cleanse(&rq, sizeof(rq));
 	return 0;
+}
+
+static void
+switch_cb(void *arg, const struct vmess_switch *sw)
+{
+	struct vout_conn	*vo = arg;
+
+	on_switch(vo->st, &vo->server, sw);
+}
+
+static void
+watch_switch(struct vout_conn *vo, struct vout_state *st,
+    struct vout_account *a)
+{
+	vo->st = st;
+	vo->acc = a;
+	vo->server = a->server;
+	vo->vc.on_switch = switch_cb;
+	vo->vc.on_switch_arg = vo;
 }
 
 static void
@@ -123,6 +253,7 @@ dialed_cb(struct bufferevent *bev, const char *err, void *arg)
 
 	vo->dial = NULL;
 	if (bev == NULL) {
+		forget_account(vo->st, vo->acc);
 		session_close(s, err);
 		return;
 	}
@@ -147,6 +278,7 @@ vout_open(struct session *s)
 		session_close(s, "vmess: cannot encode the destination");
 		return;
 	}
+	watch_switch(vo, st, a);
 	vo->dial = net_dial(s->eng, &a->server, AF_UNSPEC, VOUT_TRIES,
 	    dialed_cb, s);
 }
@@ -206,6 +338,7 @@ udp_dialed_cb(struct bufferevent *bev, const char *err, void *arg)
 
 	vo->dial = NULL;
 	if (bev == NULL) {
+		forget_account(vo->st, vo->acc);
 		log_info("vmess: udp flow: %s", err);
 		udp_flow_close(f);
 		return;
@@ -267,6 +400,7 @@ vout_udp_open(struct udp_flow *f)
 	vo->queue = evbuffer_new();
 	if (build_request(vo, a, VMESS_CMD_UDP, &f->dst) == -1)
 		return -1;
+	watch_switch(vo, st, a);
 	vo->dial = net_dial(f->eng, &a->server, AF_UNSPEC, VOUT_TRIES,
 	    udp_dialed_cb, f);
 	return 0;
@@ -280,10 +414,8 @@ vout_stop(struct outbound_rt *ob)
 
 	if (st == NULL)
 		return;
-	for (i = 0; i < st->nacc; i++) {
-		free(st->acc[i].alter);
-		OPENSSL_cleanse(&st->acc[i].user, sizeof(st->acc[i].user));
-	}
+	for (i = 0; i < st->nacc; i++)
+		account_free(st->acc[i]);
 	free(st->acc);
 	free(st);
 	ob->state = NULL;
@@ -299,37 +431,32 @@ vout_start(struct outbound_rt *ob, char *err, size_t errlen)
 	ob->state = st;
 	for (i = 0; i < co->nvnext; i++)
 		n += co->vnext[i].nusers;
-	if (n == 0) {
-		snprintf(err, errlen, "vmess outbound %s has no user",
-		    co->tag ? co->tag : "(untagged)");
+	if (n == 0 || n > VOUT_MAX_ACCOUNTS / 2) {
+		snprintf(err, errlen, "vmess outbound %s needs 1 to %d users",
+		    co->tag ? co->tag : "(untagged)", VOUT_MAX_ACCOUNTS / 2);
 		vout_stop(ob);
 		return -1;
 	}
-	st->acc = xcalloc(n, sizeof(*st->acc));
+	st->acc = xcalloc(VOUT_MAX_ACCOUNTS, sizeof(*st->acc));
 	for (i = 0; i < co->nvnext; i++) {
 		for (j = 0; j < co->vnext[i].nusers; j++) {
-			struct vout_account *a = &st->acc[st->nacc++];
-			const struct conf_user *cu = &co->vnext[i].users[j];
+			struct vout_account *a = xcalloc(1, sizeof(*a));
 
+			st->acc[st->nacc++] = a;
 			net_addr_set(&a->server, co->vnext[i].address,
 			    co->vnext[i].port);
-			a->cu = cu;
-			if (vmess_user_init(&a->user, cu->uuid,
-			    (uint16_t)cu->alter_id) == -1)
-				goto fail;
-			if (cu->alter_id > 0) {
-				a->alter = xcalloc((size_t)cu->alter_id, 16);
-				if (vmess_alter_ids(cu->uuid,
-				    (uint16_t)cu->alter_id, a->alter) == -1)
-					goto fail;
+			a->cu = co->vnext[i].users[j];
+			a->cu.email = NULL;	/* not ours to free */
+			if (account_keys(a) == -1) {
+				snprintf(err, errlen,
+				    "vmess: cannot derive user keys");
+				vout_stop(ob);
+				return -1;
 			}
 		}
 	}
+	st->nconf = st->nacc;
 	return 0;
- fail:
-	snprintf(err, errlen, "vmess: cannot derive user keys");
-	vout_stop(ob);
-	return -1;
 }
 
 const struct outbound_ops vmess_outbound_ops = {

@@ -338,6 +338,12 @@ test_vmess_cmd_section_vector(void **state)
 	}
 	assert_int_equal(vmess_cmd_decode(buf, (size_t)n, &d, &err), n);
 	assert_int_equal(d.sec, VMESS_SEC_LEGACY);
+	/* ...and the encoder may send it as is. */
+	r.sec = 0;
+	assert_int_equal(vmess_cmd_encode(&r, buf, sizeof(buf)), n);
+	assert_int_equal(buf[35] & 15, 0);
+	assert_int_equal(vmess_cmd_decode(buf, (size_t)n, &d, &err), n);
+	assert_int_equal(d.sec, VMESS_SEC_LEGACY);
 }
 
 /* Rewrites the FNV of a hand-edited section of length n. */
