@@ -1,0 +1,121 @@
+#!/bin/sh
+# Dynamic ports, seeds 000 and 001 verbatim (only addresses, ports, log
+# paths and the refresh adjusted): our vserver with a real v2ray client and
+# with ours; a real v2ray server with our vclient. New connections move to
+# the dynamic range; exactly `concurrency` ports listen, never more than two
+# generations' worth; transfers keep working across refreshes; old ports
+# close after 2 x refresh; seed 000's private-range rule; the access log.
+. "$(dirname "$0")/lib.sh"
+need_v2ray
+S=$ROOT/conf/seeds
+
+HTTP=$(free_port); ECHO=$(free_port)
+start http $VT http $HTTP
+start echo $VT echo-tcp $ECHO
+SUM=$($VT pattern 1048576 | sha256sum)
+
+# A free block of 100 ports for the dynamic range.
+range_base() {
+	python3 - <<'PY'
+import socket, random
+for _ in range(200):
+    b = random.randrange(20000, 60000, 100)
+    ok = True
+    for p in range(b, b + 100):
+        s = socket.socket()
+        try:
+            s.bind(("127.0.0.1", p))
+        except OSError:
+            ok = False
+        s.close()
+        if not ok:
+            break
+    if ok:
+        print(b); break
+PY
+}
+listening() { ss -ltnH "sport >= :$1 and sport <= :$2" | wc -l; }
+listening_set() { ss -ltnH "sport >= :$1 and sport <= :$2" | awk '{print $4}' | sort; }
+hold() { # PROXYPORT LO HI: hold 8 sessions to the echo server (by name: seed 000
+	# blocks private IPs); are some of them going into the range?
+	python3 -c "
+import socket, subprocess, time
+held = []
+for i in range(8):
+    s = socket.create_connection(('127.0.0.1', $1), 5)
+    s.sendall(b'\x05\x01\x00'); s.recv(2)
+    s.sendall(b'\x05\x01\x00\x03\x09localhost' + ($ECHO).to_bytes(2, 'big')); s.recv(10)
+    s.sendall(b'x'); s.recv(1)
+    held.append(s)
+    time.sleep(0.1)
+out = subprocess.run(['ss', '-tnH', 'state', 'established', '( dport >= :$2 and dport <= :$3 )'], capture_output=True, text=True).stdout
+print('yes' if out.strip() else 'no')"
+}
+
+# --- seed 000: our vserver, legacy keys, real v2ray client -------------
+B=$(range_base); E=$((B + 99)); SP=$(free_port); VC=$(free_port)
+sed -e "s/\"port\": 12345/\"port\": $SP/" -e "s/30001-30100/$B-$E/" -e "s/\"refresh\": 5/\"refresh\": \"6s\"/" \
+    -e "s|/var/log/v2ray/access.log|$T/access.log|" -e "s|/var/log/v2ray/error.log|$T/error.log|" \
+    $S/seed000-server-uuid.json >$T/s0.json
+cat >$T/v0.json <<JSON
+{"inbounds": [{"port": $VC, "listen": "127.0.0.1", "protocol": "socks"}],
+ "outbounds": [{"protocol": "vmess", "settings": {"vnext": [{"address": "127.0.0.1", "port": $SP,
+   "users": [{"id": "8f3d5b2e-6c1a-4e9b-9d47-2a6b0c1e5f38", "alterId": 64}]}]}}]}
+JSON
+start vserver $BIN/vserver -c $T/s0.json
+start v2c v2ray -config $T/v0.json
+wait_port $SP && wait_port $VC || { show_log vserver; exit 1; }
+sleep 0.3
+check_eq "seed 000: exactly concurrency (2) dynamic ports listen after start" "2" listening $B $E
+listening_set $B $E >$T/gen0
+check_eq "seed 000: first fetch (domain target) through the main port" "hello from vt" curl -s --max-time 10 --socks5-hostname 127.0.0.1:$VC http://localhost:$HTTP/
+check_eq "seed 000: v2ray client moves new connections to the dynamic range" "yes" hold $VC $B $E
+check_eq "seed 000: 1 MiB across main and dynamic ports" "$SUM" sh -c "curl -s --max-time 20 --socks5-hostname 127.0.0.1:$VC http://localhost:$HTTP/bytes/1048576 | sha256sum"
+check_eq "seed 000: private-range rule blocks a 127.0.0.1 target" "" curl -s --max-time 10 --socks5 127.0.0.1:$VC http://127.0.0.1:$HTTP/
+sleep 6.5
+n=$(listening $B $E)
+check "seed 000: after one refresh two generations listen (4 ports, got $n)" test "$n" -eq 4
+check_eq "seed 000: transfers keep working after the refresh" "$SUM" sh -c "curl -s --max-time 20 --socks5-hostname 127.0.0.1:$VC http://localhost:$HTTP/bytes/1048576 | sha256sum"
+sleep 6.5
+n=$(listening $B $E)
+check "seed 000: never more than two generations (got $n ports)" test "$n" -le 4
+listening_set $B $E >$T/gen2
+check "seed 000: the first generation's ports closed after 2 x refresh" sh -c "! grep -qxFf $T/gen0 $T/gen2 || [ \$(comm -12 $T/gen0 $T/gen2 | wc -l) -lt 2 ]"
+check_eq "seed 000: transfers keep working after two refreshes" "$SUM" sh -c "curl -s --max-time 20 --socks5-hostname 127.0.0.1:$VC http://localhost:$HTTP/bytes/1048576 | sha256sum"
+sleep 1.2
+check "seed 000: the access log file fills" grep -q "accepted tcp:localhost:$HTTP" $T/access.log
+check "seed 000: vserver still running" kill -0 $PID_vserver
+stop vserver; stop v2c
+
+# --- seed 001: our vserver (INI twin) + our vclient ---------------------
+B=$(range_base); E=$((B + 99)); SP=$(free_port); CP=$(free_port)
+sed -e "s/^port = 37192/port = $SP/" -e "s/^port = 10000-20000/port = $B-$E/" -e "s/^allocate.refresh = .*/allocate.refresh = 6s/" \
+    $S/seed001-server.ini >$T/s1.ini
+sed -e "s/1.2.3.4/127.0.0.1/" -e "s/37192/$SP/" -e "s/\"port\": 1080/\"port\": $CP/" $S/seed001-client.json >$T/c1.json
+start vserver1 $BIN/vserver -c $T/s1.ini
+start vclient1 $BIN/vclient -c $T/c1.json
+wait_port $SP && wait_port $CP || { show_log vserver1; show_log vclient1; exit 1; }
+check_eq "seed 001 (INI server): 2 dynamic ports listen" "2" listening $B $E
+check_eq "seed 001: first fetch" "hello from vt" curl -s --max-time 10 --socks5 127.0.0.1:$CP http://127.0.0.1:$HTTP/
+check_eq "seed 001: our vclient follows the switch to the dynamic range" "yes" hold $CP $B $E
+check_eq "seed 001: 1 MiB through ours + ours" "$SUM" sh -c "curl -s --max-time 20 --socks5 127.0.0.1:$CP http://127.0.0.1:$HTTP/bytes/1048576 | sha256sum"
+stop vserver1
+sleep 0.3
+start vserver1b $BIN/vserver -c $T/s1.ini
+wait_port $SP
+check_eq "seed 001: after a server restart the client falls back to the main port" "hello from vt" \
+    sh -c "for i in 1 2 3 4 5 6; do curl -s --max-time 5 --socks5 127.0.0.1:$CP http://127.0.0.1:$HTTP/ >/dev/null; done; curl -s --max-time 5 --socks5 127.0.0.1:$CP http://127.0.0.1:$HTTP/"
+stop vserver1b; stop vclient1
+
+# --- seed 001: real v2ray server + our vclient ---------------------------
+B=$(range_base); E=$((B + 99)); SP=$(free_port); CP=$(free_port)
+sed -e "s/\"port\": 37192/\"port\": $SP/" -e "s/10000-20000/$B-$E/" $S/seed001-server.json >$T/v1.json
+sed -e "s/1.2.3.4/127.0.0.1/" -e "s/37192/$SP/" -e "s/\"port\": 1080/\"port\": $CP/" $S/seed001-client.json >$T/c2.json
+start v2s v2ray -config $T/v1.json
+start vclient2 $BIN/vclient -c $T/c2.json
+wait_port $SP && wait_port $CP || { show_log v2s; exit 1; }
+sleep 0.5
+check_eq "seed 001: v2ray server opens concurrency (2) ports" "2" listening $B $E
+check_eq "seed 001: first fetch through v2ray's main port" "hello from vt" curl -s --max-time 10 --socks5 127.0.0.1:$CP http://127.0.0.1:$HTTP/
+check_eq "seed 001: our vclient follows v2ray's switch to the dynamic range" "yes" hold $CP $B $E
+check_eq "seed 001: 1 MiB with v2ray server + our vclient" "$SUM" sh -c "curl -s --max-time 20 --socks5 127.0.0.1:$CP http://127.0.0.1:$HTTP/bytes/1048576 | sha256sum"
