@@ -81,9 +81,9 @@ if sh tests/fuzz/build.sh >$OUT/fuzz-build.log 2>&1; then
 	for f in build-fuzz/fuzz_*; do
 		[ -x "$f" ] || continue
 		n=$(basename "$f")
-		if timeout 120 "$f" -max_total_time=10 -rss_limit_mb=2048 \
+		if timeout 120 "$f" -max_total_time=10 -rss_limit_mb=2048 -artifact_prefix=$OUT/ \
 		    tests/fuzz/corpus/$n >$OUT/$n.log 2>&1 ||
-		   timeout 120 "$f" -max_total_time=10 -rss_limit_mb=2048 \
+		   timeout 120 "$f" -max_total_time=10 -rss_limit_mb=2048 -artifact_prefix=$OUT/ \
 		    >$OUT/$n.log 2>&1; then
 			pass=$((pass + 1)); echo "  $n ok"
 		else
