@@ -6,11 +6,11 @@
 # lost connections, with ratios to V2Ray.  Writes tests/out/bench.md.
 #
 # Knobs (environment): BENCH_MB (MiB per transfer, 512), BENCH_REPS
-# (transfers each way, best counts, 3), BENCH_ROUNDS (latency rounds,
-# lowest median counts, 3), BENCH_IDLE
-# (stages, "1000,5000"), BENCH_RTT (2000), BENCH_SETUP (200), BENCH_STORM
-# (5000), BENCH_PAR (threads for the storm, 8), BENCH_ONLY (subset of
-# "vtools v2ray ss-chacha ss-aes").
+# (transfers each way, the best counts, 3), BENCH_ROUNDS (latency rounds,
+# the lowest median counts, 3), BENCH_IDLE (stages, "1000,5000"),
+# BENCH_RTT (2000), BENCH_SETUP (200), BENCH_STORM (5000), BENCH_PAR
+# (threads for the storm, 8), BENCH_ONLY (subset of "vtools v2ray
+# ss-chacha ss-aes").  Every step is bounded by a timeout.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 ROOT=$(pwd)
@@ -291,6 +291,9 @@ for c in v2ray ss-local ss-server python3; do
 	command -v $c >/dev/null 2>&1 || { say "bench: $c not installed"; exit 1; }
 done
 ulimit -n "$(ulimit -H -n)" 2>/dev/null
+_need=$(echo "$IDLE" | tr ',' '\n' | sort -n | tail -1)
+[ "$(ulimit -n)" -ge $((_need * 2 + 100)) ] 2>/dev/null ||
+	say "bench: warning: nofile $(ulimit -n) is low for $_need idle connections"
 T0=$(date +%s)
 : >"$T/results"; : >"$T/notes"
 

@@ -225,7 +225,8 @@ fill_query(struct session *s, struct dispatch *d, struct route_query *q)
 		q->source_port = s->src.port;
 	}
 	q->user = s->user;
-	q->inbound_tag = s->in != NULL ? s->in->c->tag : NULL;
+	q->inbound_tag = s->in_tag != NULL ? s->in_tag :
+	    s->in != NULL ? s->in->c->tag : NULL;
 	q->protocol = s->proto[0] != '\0' ? s->proto : NULL;
 	if (d != NULL) {
 		q->resolved_done = d->resolved_done;
@@ -331,7 +332,8 @@ dispatch_start(struct session *s)
 	s->out_state = d;
 	s->out_free = dispatch_free;
 	bufferevent_setcb(s->cbev, NULL, NULL, client_event_cb, s);
-	if (s->network == CONF_NETBIT_TCP && s->in->c->sniff_enabled) {
+	if (s->network == CONF_NETBIT_TCP && s->in != NULL &&
+	    s->in->c->sniff_enabled) {
 		d->sniff_timer = evtimer_new(s->eng->base, sniff_timer_cb, d);
 		bufferevent_setcb(s->cbev, client_read_cb, NULL,
 		    client_event_cb, s);
@@ -361,6 +363,7 @@ dispatch_route_flow(struct udp_flow *f)
 	fake.dst = f->dst;
 	fake.user = f->user;
 	fake.in = f->in;
+	fake.in_tag = f->in_tag;
 	fill_query(&fake, NULL, &q);
 	q.resolved_done = true;
 	v = route_match(f->eng->rt, &q, &tag, &idx);

@@ -55,6 +55,31 @@ session_new(struct engine *eng, struct inbound_rt *in,
 	return s;
 }
 
+void
+session_shutdown_pair(struct session *s, struct bufferevent *bev)
+{
+	bufferevent_flush(bev, EV_WRITE, BEV_FINISHED);
+}
+
+struct session *
+session_new_internal(struct engine *eng, const struct net_addr *dst,
+    struct bufferevent **peer)
+{
+	struct bufferevent	*pair[2];
+	struct session		*s;
+
+	if (bufferevent_pair_new(eng->base, BEV_OPT_CLOSE_ON_FREE |
+	    BEV_OPT_DEFER_CALLBACKS, pair) == -1)
+		return NULL;
+	s = session_new(eng, NULL, pair[0], NULL);
+	s->dst = *dst;
+	s->c_shutdown = session_shutdown_pair;
+	s->flags |= SESSION_LOGGED;	/* internal: no access line */
+	session_handshake_done(s);
+	*peer = pair[1];
+	return s;
+}
+
 struct session *
 session_oldest_handshake(struct engine *eng)
 {
@@ -133,6 +158,8 @@ session_close(struct session *s, const char *why)
 		    (unsigned long long)s->down_bytes);
 	leave_handshake(s);
 	s->state = SESSION_DEAD;
+	if (s->on_close != NULL)
+		s->on_close(s->on_close_arg);
 	TAILQ_REMOVE(&eng->sessions, s, entry);
 	eng->nsessions--;
 	if (s->in_free != NULL)

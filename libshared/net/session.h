@@ -58,7 +58,8 @@ typedef void session_shutdown_fn(struct session *, struct bufferevent *);
 struct session {
 	uint64_t		 id;
 	struct engine		*eng;
-	struct inbound_rt	*in;
+	struct inbound_rt	*in;		/* NULL for internal sessions */
+	const char		*in_tag;	/* overrides in's tag (bridge) */
 	struct outbound_rt	*out;
 	enum session_state	 state;
 
@@ -94,6 +95,9 @@ struct session {
 	struct event		*timer;
 	uint64_t		 last_ms;	/* last activity */
 	uint64_t		 up_bytes, down_bytes;
+	/* Optional: told when the session ends (internal sessions). */
+	void			(*on_close)(void *);
+	void			*on_close_arg;
 
 	/* Per-handler state, owned by the handler (freed via ops). */
 	void			*in_state;
@@ -111,6 +115,14 @@ struct session {
  */
 struct session *session_new(struct engine *eng, struct inbound_rt *in,
 	    struct bufferevent *cbev, const struct sockaddr *from);
+
+/*
+ * An internal session (reverse links, mux connections): its client side is
+ * one end of a new bufferevent pair; the other end is returned in *peer for
+ * the caller to speak plaintext on. Nothing is logged for it.
+ */
+struct session *session_new_internal(struct engine *eng,
+	    const struct net_addr *dst, struct bufferevent **peer);
 
 /* Ends the session, frees everything, logs why (NULL = normal end). */
 void	session_close(struct session *s, const char *why);
@@ -134,6 +146,8 @@ void	session_set_timeout(struct session *s, int seconds);
 
 /* Socket half-close: shutdown(fd, SHUT_WR). */
 void	session_shutdown_socket(struct session *s, struct bufferevent *bev);
+/* Pair half-close: a finished flush is the partner's EOF. */
+void	session_shutdown_pair(struct session *s, struct bufferevent *bev);
 
 /* Oldest session still in handshake, for shedding under fd pressure. */
 struct session *session_oldest_handshake(struct engine *eng);

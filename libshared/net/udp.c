@@ -59,7 +59,8 @@ idle_cb(evutil_socket_t fd, short what, void *arg)
 struct udp_flow *
 udp_flow_new(struct engine *eng, struct inbound_rt *in,
     const struct net_addr *src, const struct net_addr *dst, void *in_ctx,
-    void (*reply)(struct udp_flow *, const uint8_t *, size_t))
+    void (*reply)(struct udp_flow *, const uint8_t *, size_t),
+    const char *in_tag)
 {
 	struct udp_flow	*f = xcalloc(1, sizeof(*f));
 	struct timeval	 tv = { UDP_FLOW_IDLE_SEC, 0 };
@@ -72,7 +73,8 @@ udp_flow_new(struct engine *eng, struct inbound_rt *in,
 	f->dst = *dst;
 	f->in_ctx = in_ctx;
 	f->reply = reply;
-	f->level = in->c->user_level;
+	f->in_tag = in_tag != NULL ? xstrdup(in_tag) : NULL;
+	f->level = in != NULL ? in->c->user_level : 0;
 	f->last_ms = util_now_ms();
 	f->out = dispatch_route_flow(f);
 	snprintf(from, sizeof(from), "udp:%s", net_addr_str(src, a,
@@ -81,6 +83,7 @@ udp_flow_new(struct engine *eng, struct inbound_rt *in,
 	if (f->out == NULL || f->out->ops->udp_open == NULL) {
 		log_access(from, 0, to, f->out ? f->out->c->tag : NULL, NULL,
 		    "outbound cannot carry UDP");
+		free(f->in_tag);
 		free(f);
 		return NULL;
 	}
@@ -122,6 +125,7 @@ udp_flow_close(struct udp_flow *f)
 	if (f->idle != NULL)
 		event_free(f->idle);
 	free(f->user);
+	free(f->in_tag);
 	free(f);
 }
 

@@ -29,6 +29,7 @@ struct udp_flow {
 	struct outbound_rt	*out;
 	struct net_addr		 src;
 	struct net_addr		 dst;
+	char			*in_tag;	/* overrides in's tag (bridge) */
 	char			*user;
 	uint32_t		 level;
 
@@ -60,7 +61,7 @@ struct udp_flow *udp_flow_find(struct engine *eng, struct inbound_rt *in,
 struct udp_flow *udp_flow_new(struct engine *eng, struct inbound_rt *in,
 	    const struct net_addr *src, const struct net_addr *dst,
 	    void *in_ctx, void (*reply)(struct udp_flow *, const uint8_t *,
-	    size_t));
+	    size_t), const char *in_tag);
 /* Client → destination. */
 void	udp_flow_send(struct udp_flow *f, const uint8_t *p, size_t n);
 /* Destination → client (called by outbounds). */

@@ -101,7 +101,7 @@ dk_udp_read_cb(evutil_socket_t fd, short what, void *arg)
 		f = udp_flow_find(u->ib->eng, u->ib, &src, &dst, u);
 		if (f == NULL)
 			f = udp_flow_new(u->ib->eng, u->ib, &src, &dst, u,
-			    dk_reply);
+			    dk_reply, NULL);
 		if (f != NULL)
 			udp_flow_send(f, buf, (size_t)n);
 	}

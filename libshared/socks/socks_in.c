@@ -469,7 +469,7 @@ socks_udp_read_cb(evutil_socket_t fd, short what, void *arg)
 		f = udp_flow_find(u->ib->eng, u->ib, &src, &dst, u);
 		if (f == NULL)
 			f = udp_flow_new(u->ib->eng, u->ib, &src, &dst, u,
-			    socks_udp_reply);
+			    socks_udp_reply, NULL);
 		if (f != NULL)
 			udp_flow_send(f, buf + hl, (size_t)(n - hl));
 	}

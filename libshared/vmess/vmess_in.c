@@ -22,6 +22,8 @@
 #include "base/log.h"
 #include "base/util.h"
 #include "dispatch/dispatch.h"
+#include "mux/mux.h"
+#include "mux/mux_frame.h"
 #include "net/session.h"
 #include "net/udp.h"
 #include "vmess/vmess.h"
@@ -207,7 +209,8 @@ start_udp(struct session *s)
 	s->network = CONF_NETBIT_UDP;
 	session_handshake_done(s);
 	evtimer_del(s->timer);
-	c->flow = udp_flow_new(s->eng, s->in, &s->src, &s->dst, s, udp_reply);
+	c->flow = udp_flow_new(s->eng, s->in, &s->src, &s->dst, s, udp_reply,
+	    NULL);
 	if (c->flow == NULL) {
 		session_close(s, "vmess: udp flow refused");
 		return;
@@ -217,6 +220,33 @@ start_udp(struct session *s)
 		c->flow->user = xstrdup(s->user);
 	bufferevent_setcb(s->cbev, udp_read_cb, NULL, udp_event_cb, s);
 	udp_read_cb(s->cbev, s);
+}
+
+/*
+ * v1.mux.cool (command 3): the decoded stream feeds a mux server worker
+ * whose sub-sessions are dispatched as coming from this inbound and user.
+ */
+static void
+start_mux(struct session *s)
+{
+	struct bufferevent	*pair[2];
+	struct mux_worker	*w;
+
+	memset(&s->dst, 0, sizeof(s->dst));
+	snprintf(s->dst.domain, sizeof(s->dst.domain), "%s", MUX_MAGIC_DOMAIN);
+	session_handshake_done(s);
+	if (bufferevent_pair_new(s->eng->base, BEV_OPT_CLOSE_ON_FREE |
+	    BEV_OPT_DEFER_CALLBACKS, pair) == -1) {
+		session_close(s, "mux: out of memory");
+		return;
+	}
+	w = mux_worker_new(s->eng, MUX_ROLE_SERVER, pair[1]);
+	mux_worker_set_origin(w, s->in, NULL, &s->src, s->user, s->level);
+	mux_worker_bind_session(w, s);
+	s->rbev = pair[0];
+	s->r_shutdown = session_shutdown_pair;
+	session_log_accept(s);
+	session_relay(s);
 }
 
 static void
@@ -262,10 +292,6 @@ header_read_cb(struct bufferevent *bev, void *arg)
 		session_reject(s, "vmess: insecure encryption refused");
 		return;
 	}
-	if (rq.cmd == VMESS_CMD_MUX) {
-		session_reject(s, "vmess: Mux.Cool is not supported yet");
-		return;
-	}
 	if (vmess_conn_init(&c->vc, true, &rq) == -1) {
 		session_reject(s, "vmess: unusable security");
 		return;
@@ -281,6 +307,10 @@ header_read_cb(struct bufferevent *bev, void *arg)
 	}
 	s->c_codec = &vmess_server_codec;
 	s->c_codec_ctx = &c->vc;
+	if (rq.cmd == VMESS_CMD_MUX) {
+		start_mux(s);
+		return;
+	}
 	dispatch_start(s);
 }
 

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/queue.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -19,6 +20,8 @@
 #include "app/engine.h"
 #include "base/log.h"
 #include "base/util.h"
+#include "mux/mux.h"
+#include "mux/mux_frame.h"
 #include "net/dial.h"
 #include "net/session.h"
 #include "net/udp.h"
@@ -43,7 +46,14 @@ struct vout_account {
 
 #define VOUT_MAX_ACCOUNTS	256
 
+struct vout_mux {
+	struct mux_worker	*w;
+	LIST_ENTRY(vout_mux)	 entry;
+};
+
 struct vout_state {
+	struct outbound_rt	*ob;
+	LIST_HEAD(, vout_mux)	 muxes;		/* mux client workers */
 	struct vout_account	**acc;
 	size_t			 nacc;
 	size_t			 nconf;		/* the first nconf are configured */
@@ -190,8 +200,12 @@ build_request(struct vout_conn *vo, struct vout_account *a, uint8_t cmd,
 	if (vmess_request_init(&rq) == -1)
 		return -1;
 	vmess_security_wire(a->cu.security, &rq.sec, &rq.opt);
+	/* The mux connection itself: command 3, no address (§1.1). */
+	if (cmd == VMESS_CMD_TCP && dst->family == 0 &&
+	    strcmp(dst->domain, MUX_MAGIC_DOMAIN) == 0)
+		cmd = VMESS_CMD_MUX;
 	rq.cmd = cmd;
-	if (vmess_request_set_host(&rq, net_addr_host(dst, host,
+	if (cmd != VMESS_CMD_MUX && vmess_request_set_host(&rq, net_addr_host(dst, host,
 	    sizeof(host)), dst->port) == -1)
 		return -1;
 	rq.aead = a->cu.alter_id == 0;
@@ -266,7 +280,7 @@ dialed_cb(struct bufferevent *bev, const char *err, void *arg)
 }
 
 static void
-vout_open(struct session *s)
+vout_open_direct(struct session *s)
 {
 	struct vout_state	*st = s->out->state;
 	struct vout_account	*a = pick_account(st);
@@ -410,10 +424,13 @@ static void
 vout_stop(struct outbound_rt *ob)
 {
 	struct vout_state	*st = ob->state;
+	struct vout_mux		*vm;
 	size_t			 i;
 
 	if (st == NULL)
 		return;
+	while ((vm = LIST_FIRST(&st->muxes)) != NULL)
+		mux_worker_close(vm->w);	/* mux_gone unlinks vm */
 	for (i = 0; i < st->nacc; i++)
 		account_free(st->acc[i]);
 	free(st->acc);
@@ -429,6 +446,8 @@ vout_start(struct outbound_rt *ob, char *err, size_t errlen)
 	size_t				 i, j, n = 0;
 
 	ob->state = st;
+	st->ob = ob;
+	LIST_INIT(&st->muxes);
 	for (i = 0; i < co->nvnext; i++)
 		n += co->vnext[i].nusers;
 	if (n == 0 || n > VOUT_MAX_ACCOUNTS / 2) {
@@ -459,11 +478,82 @@ vout_start(struct outbound_rt *ob, char *err, size_t errlen)
 	return 0;
 }
 
+static void
+mux_gone(struct mux_worker *w, void *arg)
+{
+	struct vout_mux	*vm = arg;
+
+	LIST_REMOVE(vm, entry);
+	free(vm);
+}
+
+/*
+ * A mux worker with room for one more session: the first that is not full
+ * (4.34's picker), or a new one whose link is an internal session sent
+ * through this same outbound to v1.mux.cool.
+ */
+static struct mux_worker *
+pick_mux(struct vout_state *st, struct engine *eng)
+{
+	struct vout_mux		*vm;
+	struct session		*link;
+	struct bufferevent	*peer;
+	struct net_addr		 magic;
+	int			 conc = st->ob->c->mux_concurrency;
+
+	LIST_FOREACH(vm, &st->muxes, entry)
+		if (!mux_worker_full(vm->w))
+			return vm->w;
+	memset(&magic, 0, sizeof(magic));
+	snprintf(magic.domain, sizeof(magic.domain), "%s", MUX_MAGIC_DOMAIN);
+	magic.port = MUX_MAGIC_PORT;
+	if ((link = session_new_internal(eng, &magic, &peer)) == NULL)
+		return NULL;
+	vm = xcalloc(1, sizeof(*vm));
+	vm->w = mux_worker_new(eng, MUX_ROLE_CLIENT, peer);
+	mux_worker_set_limits(vm->w, conc > 0 ? (unsigned)conc :
+	    MUX_CONCURRENCY_DEFAULT, MUX_MAX_CONNECTION);
+	mux_worker_idle_close(vm->w, true);
+	mux_worker_on_close(vm->w, mux_gone, vm);
+	mux_worker_bind_session(vm->w, link);
+	LIST_INSERT_HEAD(&st->muxes, vm, entry);
+	link->out = st->ob;
+	vout_open_direct(link);
+	return vm->w;
+}
+
+static void
+vout_open(struct session *s)
+{
+	struct vout_state	*st = s->out->state;
+	struct mux_worker	*w;
+
+	if (!s->out->c->mux_enabled) {
+		vout_open_direct(s);
+		return;
+	}
+	if ((w = pick_mux(st, s->eng)) == NULL || mux_worker_open(w, s) == -1)
+		session_close(s, "vmess: no mux connection available");
+}
+
+static int
+vout_udp_open_any(struct udp_flow *f)
+{
+	struct vout_state	*st = f->out->state;
+	struct mux_worker	*w;
+
+	if (!f->out->c->mux_enabled)
+		return vout_udp_open(f);
+	if ((w = pick_mux(st, f->eng)) == NULL)
+		return -1;
+	return mux_worker_open_flow(w, f);
+}
+
 const struct outbound_ops vmess_outbound_ops = {
 	.name = "vmess",
 	.proto = CONF_PROTO_VMESS,
 	.start = vout_start,
 	.stop = vout_stop,
 	.open = vout_open,
-	.udp_open = vout_udp_open,
+	.udp_open = vout_udp_open_any,
 };
