@@ -14,6 +14,7 @@
 #include <event2/event.h>
 
 #include "app/engine.h"
+#include "app/quick.h"
 #include "base/log.h"
 #include "base/util.h"
 
@@ -33,6 +34,8 @@ struct cli {
 static void
 usage(const struct tool *t, FILE *fp)
 {
+	struct quick	q;
+
 	fprintf(fp,
 	    "usage: %s [-c FILE] [-format json|ini] [-test] [-dump json|ini]\n"
 	    "       %s -version | -h\n"
@@ -48,6 +51,8 @@ usage(const struct tool *t, FILE *fp)
 	    "exit status: 0 ok, 1 configuration error, 2 usage error,\n"
 	    "             3 runtime failure (e.g. address in use)\n",
 	    t->name, t->name, t->name, t->summary);
+	quick_init(&q, t->name);
+	quick_usage(&q, fp);
 }
 
 /* "-x", "--x", "-x=v": Go's flag syntax, as V2Ray users type it. */
@@ -75,13 +80,22 @@ flag_name(const char *arg, const char **inline_val)
 }
 
 static int
-parse_args(const struct tool *t, int argc, char **argv, struct cli *cl)
+parse_args(const struct tool *t, int argc, char **argv, struct cli *cl,
+    struct quick *q)
 {
 	const char	*name, *val;
-	int		 i;
+	char		 err[512];
+	int		 i, rc;
 
 	for (i = 1; i < argc; i++) {
-		if ((name = flag_name(argv[i], &val)) == NULL) {
+		name = flag_name(argv[i], &val);
+		if ((rc = quick_arg(q, name, val, argc, argv, &i, err,
+		    sizeof(err))) == -1) {
+			fprintf(stderr, "%s: %s\n", t->name, err);
+			return -1;
+		} else if (rc == 1)
+			continue;
+		if (name == NULL) {
 			fprintf(stderr, "%s: unexpected argument: %s\n",
 			    t->name, argv[i]);
 			return -1;
@@ -130,6 +144,10 @@ parse_args(const struct tool *t, int argc, char **argv, struct cli *cl)
 			    CONF_FMT_INI;
 		else
 			cl->dump = val;
+	}
+	if (quick_finish(q, err, sizeof(err)) == -1) {
+		fprintf(stderr, "%s: %s\n", t->name, err);
+		return -1;
 	}
 	return 0;
 }
@@ -196,6 +214,7 @@ app_main(const struct tool *t, int argc, char **argv)
 	struct cli		 cl = { NULL, CONF_FMT_AUTO, false, NULL };
 	struct conf		*c = xcalloc(1, sizeof(*c));
 	struct conf_diag	 d;
+	struct quick		 q;
 	struct event_base	*base;
 	struct event		*sigs[4];
 	static const int	 signums[4] = { SIGINT, SIGTERM, SIGHUP,
@@ -203,11 +222,22 @@ app_main(const struct tool *t, int argc, char **argv)
 	char			 err[512];
 	int			 i, rc;
 
-	if (parse_args(t, argc, argv, &cl) == -1) {
+	quick_init(&q, t->name);
+	if (parse_args(t, argc, argv, &cl, &q) == -1) {
 		usage(t, stderr);
+		quick_free(&q);
+		free(c);
 		return EXIT_USAGE;
 	}
-	if (cl.config == NULL) {
+	if (q.want_uuid) {
+		rc = quick_uuid_new(err);
+		if (rc == 0)
+			printf("%s\n", err);
+		quick_free(&q);
+		free(c);
+		return rc == 0 ? EXIT_OK : EXIT_RUNTIME;
+	}
+	if (cl.config == NULL && !q.any) {
 		if (access("config.json", R_OK) == 0)
 			cl.config = "config.json";
 		else {
@@ -219,7 +249,10 @@ app_main(const struct tool *t, int argc, char **argv)
 	}
 	conf_init(c);
 	conf_diag_init(&d);
-	rc = conf_load(cl.config, cl.format, c, &d);
+	/* A config file is the base; the quick flags add to it. */
+	rc = cl.config != NULL ? conf_load(cl.config, cl.format, c, &d) : 0;
+	if (rc == 0)
+		rc = quick_apply(&q, c, &d);
 	if (rc == 0)
 		rc = engine_check_tool(t, c, &d);
 	print_diag(&d);
@@ -230,6 +263,7 @@ app_main(const struct tool *t, int argc, char **argv)
 			    t->name);
 		conf_cleanup(c);
 		free(c);
+		quick_free(&q);
 		return EXIT_CONFIG;
 	}
 	if (cl.test || cl.dump != NULL) {
@@ -241,6 +275,7 @@ app_main(const struct tool *t, int argc, char **argv)
 			printf("Configuration OK.\n");
 		conf_cleanup(c);
 		free(c);
+		quick_free(&q);
 		return EXIT_OK;
 	}
 	signal(SIGPIPE, SIG_IGN);
@@ -249,6 +284,7 @@ app_main(const struct tool *t, int argc, char **argv)
 		    strerror(errno));
 		conf_cleanup(c);
 		free(c);
+		quick_free(&q);
 		return EXIT_RUNTIME;
 	}
 	base = event_base_new();
@@ -257,12 +293,15 @@ app_main(const struct tool *t, int argc, char **argv)
 		log_error("%s", err);
 		log_shutdown();
 		event_base_free(base);
+		quick_free(&q);
 		return EXIT_RUNTIME;
 	}
 	for (i = 0; i < 4; i++) {
 		sigs[i] = evsignal_new(base, signums[i], signal_cb, base);
 		evsignal_add(sigs[i], NULL);
 	}
+	quick_print_links(&q, stdout, stderr);
+	quick_free(&q);
 	log_warn("%s %s started", t->name, VTOOLS_VERSION);
 	event_base_dispatch(base);
 	engine_free(running);

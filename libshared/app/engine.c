@@ -20,6 +20,7 @@
 
 #include "base/log.h"
 #include "app/dynport.h"
+#include "reverse/reverse.h"
 #include "base/util.h"
 #include "net/udp.h"
 #include "route/route.h"
@@ -302,7 +303,7 @@ engine_new(const struct tool *t, struct event_base *base, struct conf *c,
 {
 	struct engine	*eng = xcalloc(1, sizeof(*eng));
 	char		 rerr[256];
-	size_t		 i;
+	size_t		 i, np;
 
 	raise_nofile();
 	eng->base = base;
@@ -322,13 +323,23 @@ engine_new(const struct tool *t, struct event_base *base, struct conf *c,
 		if (eng->dns != NULL)
 			evdns_base_load_hosts(eng->dns, NULL);
 	}
-	eng->outbounds = xcalloc(c->noutbounds, sizeof(*eng->outbounds));
-	for (i = 0; i < c->noutbounds; i++) {
+	/* Portals are outbounds too, after the configured ones (§2.3). */
+	np = t->portals ? c->nportals : 0;
+	eng->portal_confs = xcalloc(np, sizeof(*eng->portal_confs));
+	eng->outbounds = xcalloc(c->noutbounds + np, sizeof(*eng->outbounds));
+	for (i = 0; i < c->noutbounds + np; i++) {
 		struct outbound_rt *ob = &eng->outbounds[i];
 
 		ob->eng = eng;
-		ob->c = &c->outbounds[i];
-		ob->ops = find_out(t, ob->c->proto);
+		if (i < c->noutbounds) {
+			ob->c = &c->outbounds[i];
+			ob->ops = find_out(t, ob->c->proto);
+		} else {
+			eng->portal_confs[i - c->noutbounds].tag =
+			    c->portals[i - c->noutbounds].tag;
+			ob->c = &eng->portal_confs[i - c->noutbounds];
+			ob->ops = &portal_outbound_ops;
+		}
 		eng->noutbounds++;
 		if (ob->ops == NULL) {
 			snprintf(err, errlen, "%s cannot run a %s outbound",
@@ -364,6 +375,10 @@ engine_new(const struct tool *t, struct event_base *base, struct conf *c,
 		    listen_tcp(ib, err, errlen) == -1)
 			goto fail;
 	}
+	if (t->bridges && reverse_bridges_start(eng) == -1) {
+		snprintf(err, errlen, "cannot start the reverse bridges");
+		goto fail;
+	}
 	log_attach(base);
 	return eng;
  fail:
@@ -379,6 +394,8 @@ engine_free(struct engine *eng)
 
 	if (eng == NULL)
 		return;
+	eng->stopping = true;
+	reverse_bridges_stop(eng);
 	engine_stop_listening(eng);
 	while ((s = TAILQ_FIRST(&eng->sessions)) != NULL)
 		session_close(s, NULL);
@@ -394,6 +411,7 @@ engine_free(struct engine *eng)
 			eng->outbounds[i].ops->stop(&eng->outbounds[i]);
 	free(eng->inbounds);
 	free(eng->outbounds);
+	free(eng->portal_confs);
 	if (eng->dns != NULL)
 		evdns_base_free(eng->dns, 0);
 	route_free(eng->rt);

@@ -88,6 +88,8 @@ struct engine {
 	uint64_t		 next_id;
 	LIST_HEAD(, udp_flow)	 flows;
 	bool			 stopping;
+	struct reverse_bridge	*bridges;
+	struct conf_outbound	*portal_confs;	/* portals as outbounds */
 };
 
 /* What a tool offers; its main.c fills one and calls app_main(). */
