@@ -7,7 +7,7 @@
 #
 # Knobs (environment): BENCH_MB (MiB per transfer, 512), BENCH_REPS
 # (transfers each way, the best counts, 3), BENCH_ROUNDS (latency rounds,
-# the lowest median counts, 3), BENCH_IDLE (stages, "1000,5000"),
+# the lowest median counts, 5), BENCH_IDLE (stages, "1000,5000"),
 # BENCH_RTT (2000), BENCH_SETUP (200), BENCH_STORM (5000), BENCH_PAR
 # (threads for the storm, 8), BENCH_ONLY (subset of "vtools v2ray
 # ss-chacha ss-aes").  Every step is bounded by a timeout.
@@ -23,7 +23,7 @@ PIDS=""
 
 MB=${BENCH_MB:-512}
 REPS=${BENCH_REPS:-3}
-ROUNDS=${BENCH_ROUNDS:-3}
+ROUNDS=${BENCH_ROUNDS:-5}
 IDLE=${BENCH_IDLE:-1000,5000}
 NRTT=${BENCH_RTT:-2000}
 NSETUP=${BENCH_SETUP:-200}
@@ -92,8 +92,8 @@ rss() { # PID: resident set in KiB
 }
 nfds() { ls "/proc/$1/fd" 2>/dev/null | wc -l; }
 
-alive() { # CFG: both proxy processes still running?
-	for _r in srv cli; do
+alive() { # CFG [N]: both proxy processes (of pair N) still running?
+	for _r in "srv${2:-}" "cli${2:-}"; do
 		_p=$(pid $_r)
 		if [ -z "$_p" ] || ! kill -0 "$_p" 2>/dev/null; then
 			note "$1" "$_r process died (see its log tail below)"
@@ -122,23 +122,24 @@ cat <<JSON
 JSON
 }
 
-# start_pair CFG SERVERPORT SOCKSPORT
+# start_pair CFG SERVERPORT SOCKSPORT [N]: processes srvN and cliN.
 start_pair() {
-	vmess_server_conf "$2" >"$T/s.json"
-	vmess_client_conf "$3" "$2" >"$T/c.json"
+	_s=srv${4:-} _k=cli${4:-}
+	vmess_server_conf "$2" >"$T/$_s.json"
+	vmess_client_conf "$3" "$2" >"$T/$_k.json"
 	case $1 in
 	vtools)
-		start srv "$BIN/vserver" -c "$T/s.json"
-		start cli "$BIN/vclient" -c "$T/c.json" ;;
+		start $_s "$BIN/vserver" -c "$T/$_s.json"
+		start $_k "$BIN/vclient" -c "$T/$_k.json" ;;
 	v2ray)
-		start srv v2ray -config "$T/s.json"
-		start cli v2ray -config "$T/c.json" ;;
+		start $_s v2ray -config "$T/$_s.json"
+		start $_k v2ray -config "$T/$_k.json" ;;
 	ss-*)
 		m=chacha20-ietf-poly1305
 		[ "$1" = ss-aes ] && m=aes-128-gcm
-		start srv ss-server -s 127.0.0.1 -p "$2" -k bench-pw -m $m \
+		start $_s ss-server -s 127.0.0.1 -p "$2" -k bench-pw -m $m \
 		    -t 600 --no-delay
-		start cli ss-local -s 127.0.0.1 -p "$2" -b 127.0.0.1 \
+		start $_k ss-local -s 127.0.0.1 -p "$2" -b 127.0.0.1 \
 		    -l "$3" -k bench-pw -m $m -t 600 --no-delay ;;
 	esac
 }
@@ -212,23 +213,62 @@ bulk() {
 	res "$1" "$2" "$best"
 }
 
-# lat CFG METRIC LABEL TIMEOUT BSINK-ARGS...: median of $ROUNDS rounds, the
-# lowest median counts (the machine is shared; noise only ever adds).
-lat() {
-	_c=$1 _m=$2 _l=$3 _to=$4; shift 4
-	_cmd=$1 _n=$2 _sz=${3:-}
-	_best=nan; _k=0; _all=""
-	while [ $_k -lt "$ROUNDS" ]; do
-		_k=$((_k + 1))
-		_r=$(timeout "$_to" "$BS" "$_cmd" "$SOCKS" "$SINK" "$_n" $_sz)
-		set -- $_r
-		_med=${1:-nan}; _p90=${2:-nan}; _f=${3:-timeout}
-		_all="$_all $_med/$_p90"
-		[ "$_f" = 0 ] || note "$_c" "$_m round $_k: failures: ${_r:-timed out after $_to s}"
-		_best=$(awk -v a="$_best" -v b="$_med" 'BEGIN { if (b == "nan") print a; else if (a == "nan" || b + 0 < a + 0) print b; else print a }')
+# Latency: every pair runs at once and the rounds are interleaved, so all
+# see the same machine (idle-CPU wake-up latency on this shared host swings
+# round trips between ~25 and ~200 µs).  The lowest round median counts.
+latency_phase() {
+	say ""
+	say "== latency: all pairs up at once; $ROUNDS interleaved rounds of rtt 64 B x $NRTT and setup x $NSETUP"
+	: >"$T/lat"
+	i=0; up=""
+	for cfg in $ONLY; do
+		i=$((i + 1))
+		_sp=$($VT free-port); _lp=$($VT free-port)
+		start_pair "$cfg" "$_sp" "$_lp" $i
+		eval "LP_$i=$_lp SP_$i=$_sp"
 	done
-	say "  $_l: median/p90 µs per round:$_all; best median $_best µs"
-	res "$_c" "$_m" "$_best"
+	i=0
+	for cfg in $ONLY; do
+		i=$((i + 1))
+		eval "_lp=\$LP_$i _sp=\$SP_$i"
+		if wait_port "$_sp" && wait_port "$_lp"; then
+			timeout 30 "$BS" setup "$_lp" "$SINK" 20 >/dev/null
+			up="$up $i:$cfg"
+		else
+			note "$cfg" "latency: proxy pair did not start"
+		fi
+	done
+	k=0
+	while [ $k -lt "$ROUNDS" ]; do
+		k=$((k + 1))
+		for e in $up; do
+			i=${e%%:*}; cfg=${e#*:}
+			eval "_lp=\$LP_$i"
+			r=$(timeout 60 "$BS" rtt "$_lp" "$SINK" "$NRTT" 64)
+			echo "$cfg rtt $k ${r:-nan nan timeout}" >>"$T/lat"
+			r=$(timeout 120 "$BS" setup "$_lp" "$SINK" "$NSETUP")
+			echo "$cfg setup $k ${r:-nan nan timeout}" >>"$T/lat"
+		done
+	done
+	for e in $up; do
+		i=${e%%:*}; cfg=${e#*:}
+		alive "$cfg" $i
+		for m in rtt setup; do
+			set -- $(awk -v c="$cfg" -v m="$m" '
+			    $1 == c && $2 == m {
+				all = all " " $4 "/" $5
+				if ($6 != "0") { f = f " round " $3 ": " $6 }
+				if ($4 != "nan" && (best == "" || $4 + 0 < best + 0)) best = $4
+			    }
+			    END { print (best == "" ? "nan" : best), (f == "" ? "-" : "x"), all; print f > "/dev/stderr" }' \
+			    "$T/lat" 2>"$T/latf")
+			_b=$1 _x=$2; shift 2
+			say "  $cfg $m: median/p90 µs per round: $*; best median $_b µs"
+			res "$cfg" $m "$_b"
+			[ "$_x" = - ] || note "$cfg" "$m: failed connections (per round):$(cat "$T/latf")"
+		done
+		stop "cli$i"; stop "srv$i"
+	done
 }
 
 run_cfg() { # CFG
@@ -259,9 +299,6 @@ run_cfg() { # CFG
 	say "  cpu: $((c1 - c0)) ticks (client+server) for $XBYTES bytes = $cpu CPU s/GiB"
 	res "$cfg" cpu "$cpu"
 	alive "$cfg" || { stop cli; stop srv; return; }
-
-	lat "$cfg" rtt "64 B round trip x $NRTT" 60 rtt "$NRTT" 64
-	lat "$cfg" setup "setup x $NSETUP" 120 setup "$NSETUP"
 
 	r=$(timeout 240 "$BS" storm "$SOCKS" "$SINK" "$NSTORM" "$PAR")
 	set -- $r
@@ -299,7 +336,7 @@ T0=$(date +%s)
 
 say "vtools bench: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), nofile $(ulimit -n)"
 say "transfer $MB MiB each way over one connection, best of $REPS; idle stages $IDLE; rtt $NRTT x 64 B;"
-say "latency: best of $ROUNDS rounds; setup $NSETUP sequential; storm $NSTORM fresh connections, $PAR in parallel; 127.0.0.1 only"
+say "latency: best of $ROUNDS interleaved rounds; setup $NSETUP sequential; storm $NSTORM fresh connections, $PAR in parallel; 127.0.0.1 only"
 
 SINK=$($VT free-port)
 start sink "$BS" serve "$SINK"
@@ -308,6 +345,7 @@ wait_port "$SINK" || { say "bench: sink did not start"; cat "$T/sink.log"; exit 
 for cfg in $ONLY; do
 	run_cfg "$cfg"
 done
+latency_phase
 stop sink
 
 # ---------------------------------------------------------------------------

@@ -283,6 +283,11 @@ engine_stop_listening(struct engine *eng)
 
 	for (i = 0; i < eng->ninbounds; i++)
 		engine_inbound_close(&eng->inbounds[i]);
+	for (i = 0; i < eng->noutbounds; i++)
+		if (eng->outbounds[i].ops != NULL &&
+		    eng->outbounds[i].ops->quiesce != NULL)
+			eng->outbounds[i].ops->quiesce(&eng->outbounds[i]);
+	reverse_bridges_quiesce(eng);
 }
 
 /* Descriptors are the budget for silent connections: take them all. */

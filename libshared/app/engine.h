@@ -43,6 +43,8 @@ struct outbound_ops {
 	void		(*open)(struct session *s);
 	/* UDP: open the outbound half of a flow; 0 or -1. */
 	int		(*udp_open)(struct udp_flow *f);
+	/* Optional: the process is stopping; let long-lived links go. */
+	void		(*quiesce)(struct outbound_rt *ob);
 };
 
 struct inbound_rt {

@@ -208,6 +208,36 @@ portal_stop(struct outbound_rt *ob)
 	ob->state = NULL;
 }
 
+/*
+ * Stopping: tell every bridge to move (DRAIN), so it dials the portal's
+ * next instance at once instead of finding out when this one is gone;
+ * links that carry no session close now instead of holding the grace.
+ */
+static void
+portal_quiesce(struct outbound_rt *ob)
+{
+	struct portal		*p = ob->state;
+	struct portal_link	*l, *next;
+	uint8_t			 msg[MUX_CONTROL_MAX_LEN];
+	size_t			 n;
+
+	if (p == NULL)
+		return;
+	for (l = LIST_FIRST(&p->links); l != NULL; l = next) {
+		next = LIST_NEXT(l, entry);
+		if (!l->draining) {
+			control_message(l, MUX_CONTROL_DRAIN, msg, sizeof(msg),
+			    &n);
+			mux_worker_send(l->w, l->ctl, msg, n);
+			mux_worker_end(l->w, l->ctl);
+			l->draining = true;
+			event_del(l->beat);
+		}
+		if (mux_worker_active(l->w) == 0)
+			mux_worker_close(l->w);	/* frees l */
+	}
+}
+
 const struct outbound_ops portal_outbound_ops = {
 	.name = "portal",
 	.proto = CONF_PROTO_NONE,
@@ -215,6 +245,7 @@ const struct outbound_ops portal_outbound_ops = {
 	.stop = portal_stop,
 	.open = portal_open,
 	.udp_open = portal_udp_open,
+	.quiesce = portal_quiesce,
 };
 
 /* ---------------------------------------------------------------- */
@@ -254,6 +285,15 @@ bridge_control(struct mux_worker *w, const uint8_t *p, size_t n, void *arg)
 	}
 	l->heard = true;
 	l->b->failures = 0;
+	if (l->active && c.state != MUX_CONTROL_ACTIVE) {
+		/* Drained: a fresh link now, not at the next 2 s tick. */
+		static const struct timeval now = { 0, 0 };
+
+		l->active = false;
+		if (!l->b->eng->stopping)
+			evtimer_add(l->b->redial, &now);
+		return;
+	}
 	l->active = c.state == MUX_CONTROL_ACTIVE;
 }
 
@@ -357,6 +397,24 @@ reverse_bridges_start(struct engine *eng)
 		bridge_dial(b);
 	}
 	return 0;
+}
+
+void
+reverse_bridges_quiesce(struct engine *eng)
+{
+	struct reverse_bridge	*b;
+	struct bridge_link	*l, *next;
+
+	for (b = eng->bridges; b != NULL; b = b->next) {
+		event_del(b->monitor);
+		event_del(b->redial);
+		for (l = LIST_FIRST(&b->links); l != NULL; l = next) {
+			next = LIST_NEXT(l, entry);
+			/* Only the control session left: nothing to finish. */
+			if (mux_worker_active(l->w) <= 1)
+				mux_worker_close(l->w);	/* frees l */
+		}
+	}
 }
 
 void

@@ -19,5 +19,7 @@ extern const struct outbound_ops portal_outbound_ops;
 /* Start every configured bridge (tools that offer bridges). 0 or -1. */
 int	reverse_bridges_start(struct engine *eng);
 void	reverse_bridges_stop(struct engine *eng);
+/* Stopping: no new links; links that carry nothing close now. */
+void	reverse_bridges_quiesce(struct engine *eng);
 
 #endif

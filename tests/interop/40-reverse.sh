@@ -1,0 +1,92 @@
+#!/bin/sh
+# Reverse tunnelling, seed 002's configs (ports and addresses adjusted), in
+# every pairing with V2Ray 4.34: sequential and parallel fetches through the
+# portal's public port byte for byte, a large transfer; with ours: the
+# portal restarted and the bridge back within seconds, the bridge
+# restarted, two bridges on one portal, links only from VMess users.
+. "$(dirname "$0")/lib.sh"
+need_v2ray
+S=$ROOT/conf/seeds
+
+HTTP=$(free_port); EXT=$(free_port); IC=$(free_port); SOCKS=$(free_port)
+start http $VT http $HTTP
+SUM=$($VT pattern 16777216 | sha256sum)
+sed -e "s/\"port\": 80,/\"port\": $EXT,/" -e "s/\"port\": 1024/\"port\": $IC/" $S/seed002-portal.json >$T/portal.json
+sed -e "s/127.0.0.1:80/127.0.0.1:$HTTP/" -e "s/\"port\": 1024/\"port\": $IC/" -e "s/portal的IP地址/127.0.0.1/" \
+    $S/seed002-bridge.json >$T/bridge.json
+
+run_portal() { if [ $1 = ours ]; then start $2 $BIN/vportal -c $T/portal.json; else start $2 v2ray -config $T/portal.json; fi; }
+run_bridge() { if [ $1 = ours ]; then start $2 $BIN/vbridge -c $T/bridge.json; else start $2 v2ray -config $T/bridge.json; fi; }
+# until_ok SECONDS: first second at which a fetch through the portal works.
+until_ok() {
+	t0=$(date +%s%N)
+	while :; do
+		if [ "$(curl -s --max-time 1 http://127.0.0.1:$EXT/)" = "hello from vt" ]; then
+			echo $(( ($(date +%s%N) - t0) / 1000000 )); return 0; fi
+		[ $(( ($(date +%s%N) - t0) / 1000000000 )) -ge $1 ] && { echo never; return 1; }
+		sleep 0.1
+	done
+}
+parallel() {
+	python3 -c "
+import subprocess, concurrent.futures as cf
+def one(i):
+    r = subprocess.run(['curl', '-s', '--max-time', '15', 'http://127.0.0.1:$EXT/bytes/100000'], capture_output=True)
+    return r.stdout
+want = subprocess.run(['python3', '$ROOT/tests/helpers/vt.py', 'pattern', '100000'], capture_output=True).stdout
+with cf.ThreadPoolExecutor(20) as ex:
+    res = list(ex.map(one, range(40)))
+print('%d/40' % sum(1 for r in res if r == want))"
+}
+
+for pb in "ours ours" "v2ray ours" "ours v2ray"; do
+	set -- $pb
+	n="$1 portal / $2 bridge"
+	run_portal $1 portal; run_bridge $2 bridge
+	wait_port $EXT && wait_port $IC || { notok "$n: started"; show_log portal; continue; }
+	t=$(until_ok 10)
+	check "$n: link up and first fetch within 10 s (${t} ms)" test "$t" != never
+	check_eq "$n: sequential fetches" "5/5" sh -c "k=0; for i in 1 2 3 4 5; do [ \"\$(curl -s --max-time 5 http://127.0.0.1:$EXT/)\" = 'hello from vt' ] && k=\$((k+1)); done; echo \$k/5"
+	check_eq "$n: 40 parallel fetches byte for byte" "40/40" parallel
+	check_eq "$n: 16 MiB through the tunnel" "$SUM" sh -c "curl -s --max-time 30 http://127.0.0.1:$EXT/bytes/16777216 | sha256sum"
+	if [ "$pb" = "ours ours" ]; then
+		stop portal; sleep 0.3; run_portal ours portal
+		t=$(until_ok 10)
+		check "ours: portal restarted, bridge back within 5 s (${t} ms)" sh -c "[ '$t' != never ] && [ '$t' -lt 5000 ]"
+		stop bridge; sleep 0.3; run_bridge ours bridge
+		t=$(until_ok 10)
+		check "ours: bridge restarted, tunnel back within 5 s (${t} ms)" sh -c "[ '$t' != never ] && [ '$t' -lt 5000 ]"
+		run_bridge ours bridge2
+		sleep 2.5
+		links=$(ss -tnH state established "( dport = :$IC )" | wc -l)
+		check "ours: two bridges hold links to one portal ($links)" test "$links" -ge 2
+		check_eq "ours: fetches with two bridges" "40/40" parallel
+		stop bridge
+		check_eq "ours: one bridge gone, the other serves at once" "5/5" sh -c "sleep 0.3; k=0; for i in 1 2 3 4 5; do [ \"\$(curl -s --max-time 5 http://127.0.0.1:$EXT/)\" = 'hello from vt' ] && k=\$((k+1)); done; echo \$k/5"
+		stop bridge2
+	fi
+	stop portal; stop bridge
+	sleep 0.5
+done
+
+# A SOCKS inbound routed to the portal cannot register a bridge (4.34 lets it).
+P2=$(free_port)
+cat >$T/p2.json <<JSON
+{"reverse": {"portals": [{"tag": "portal", "domain": "test.v2ray.com"}]},
+ "inbounds": [{"tag": "s", "port": $SOCKS, "listen": "127.0.0.1", "protocol": "dokodemo-door",
+   "settings": {"address": "test.v2ray.com", "port": 1}},
+  {"tag": "pub", "port": $P2, "listen": "127.0.0.1", "protocol": "dokodemo-door",
+   "settings": {"address": "127.0.0.1", "port": 1}}],
+ "routing": {"rules": [{"type": "field", "inboundTag": ["s", "pub"], "outboundTag": "portal"}]}}
+JSON
+start p2 $BIN/vportal -c $T/p2.json
+wait_port $SOCKS && wait_port $P2
+check_eq "a non-VMess inbound cannot register a bridge link" "closed" python3 -c "
+import socket
+s = socket.create_connection(('127.0.0.1', $SOCKS), 5); s.settimeout(3)
+try:
+    d = s.recv(10)
+    print('closed' if d == b'' else 'data')
+except (socket.timeout, ConnectionResetError):
+    print('closed' if False else 'open')"
+check_eq "with no bridge, a public connection is closed at once" "" curl -s --max-time 5 http://127.0.0.1:$P2/
