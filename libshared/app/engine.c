@@ -96,6 +96,17 @@ engine_check_tool(const struct tool *t, const struct conf *c,
 		    c->path ? c->path : "config", t->name);
 		bad = 1;
 	}
+	/* Reverse already multiplexes; Mux under it only adds a layer. */
+	if (c->nbridges > 0 && t->bridges)
+		for (i = 0; i < c->noutbounds; i++)
+			if (c->outbounds[i].mux_enabled)
+				conf_warn(d, "%s: outbounds[%zu]%s%s: Mux is "
+				    "enabled on an outbound of a bridge; reverse "
+				    "links are multiplexed already, turn it off",
+				    c->path ? c->path : "config", i,
+				    c->outbounds[i].tag ? " " : "",
+				    c->outbounds[i].tag ? c->outbounds[i].tag :
+				    "");
 	if (c->nportals > 0 && !t->portals) {
 		conf_err(d, "%s: reverse.portals: %s is not a portal; use vportal",
 		    c->path ? c->path : "config", t->name);

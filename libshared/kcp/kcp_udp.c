@@ -405,8 +405,9 @@ kcp_udp_sess_update(struct kcp_udp_sess *s)
 	kcp_udp_take(s, now);
 	/* A close or a consumed window wants a flush: run it now. */
 	kcp_conn_run(s->conn, now);
+	/* The flush may have changed the state: EOF may be due now. */
+	kcp_udp_deliver(s, now);
 	if (kcp_conn_state(s->conn) == KCP_STATE_TERMINATED) {
-		kcp_udp_deliver(s, now);
 		kcp_udp_sess_die(s);
 		return;
 	}

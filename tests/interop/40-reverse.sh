@@ -90,3 +90,8 @@ try:
 except (socket.timeout, ConnectionResetError):
     print('closed' if False else 'open')"
 check_eq "with no bridge, a public connection is closed at once" "" curl -s --max-time 5 http://127.0.0.1:$P2/
+
+# -test warns when the bridge's outbound has Mux on (the seed's warning).
+sed 's/"tag": "interconn"/"tag": "interconn", "mux": {"enabled": true}/' $T/bridge.json >$T/bm.json
+$BIN/vbridge -test -c $T/bm.json >$T/bm.out 2>&1
+check "-test warns about Mux under a bridge" grep -q "Mux is enabled on an outbound of a bridge" $T/bm.out

@@ -874,7 +874,7 @@ test_quick_link_garbage(void **state)
 	struct quick_link	 l;
 	char			 link[1024], *big;
 	const char		*why;
-	size_t			 i;
+	size_t			 i, n, pad;
 
 	for (i = 0; i < sizeof(raw) / sizeof(raw[0]); i++) {
 		why = NULL;
@@ -893,6 +893,12 @@ test_quick_link_garbage(void **state)
 	/* The control: the minimal good object passes through mklink. */
 	mklink(link, sizeof(link), "{\"add\":\"h\"," GOOD_REST "}");
 	assert_int_equal(quick_vmess_link_decode(link, &l, &why), 0);
+	/* ... and with padding that does not fit the data, does not. */
+	n = strlen(link);
+	for (pad = 0; n > 0 && link[n - 1] == '='; n--)
+		pad++;
+	snprintf(link + n, sizeof(link) - n, "%s", pad == 1 ? "==" : "=");
+	assert_int_equal(quick_vmess_link_decode(link, &l, &why), -1);
 	assert_int_equal(quick_vmess_link_decode(NULL, &l, &why), -1);
 	assert_int_equal(quick_vmess_link_decode(link, NULL, &why), -1);
 	assert_int_equal(quick_vmess_link_decode(link, &l, NULL), 0);
