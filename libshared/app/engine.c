@@ -115,6 +115,9 @@ engine_check_tool(const struct tool *t, const struct conf *c,
 	return bad ? -1 : 0;
 }
 
+/* Set when the mKCP transport is linked in (kcp/kcp_udp.c). */
+const void *kcp_transport;
+
 struct outbound_rt *
 engine_outbound(struct engine *eng, const char *tag)
 {
@@ -327,6 +330,17 @@ engine_new(const struct tool *t, struct event_base *base, struct conf *c,
 	TAILQ_INIT(&eng->sessions);
 	TAILQ_INIT(&eng->handshaking);
 	LIST_INIT(&eng->flows);
+	for (i = 0; i < c->ninbounds + c->noutbounds; i++) {
+		const struct conf_stream *st = i < c->ninbounds ?
+		    &c->inbounds[i].stream :
+		    &c->outbounds[i - c->ninbounds].stream;
+
+		if (st->network == CONF_NET_KCP && kcp_transport == NULL) {
+			snprintf(err, errlen, "mKCP transport is not available "
+			    "in this build yet");
+			goto fail;
+		}
+	}
 	if ((eng->rt = route_compile(c, rerr, sizeof(rerr))) == NULL) {
 		snprintf(err, errlen, "routing: %s", rerr);
 		goto fail;

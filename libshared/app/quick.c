@@ -162,13 +162,13 @@ quick_host_valid(const char *s)
 
 /*
  * "HOST:PORT", "[V6]:PORT", or, when defhost is given, ":PORT" and
- * "PORT" meaning defhost. A listen address must be an IP (or localhost).
+ * "PORT" meaning defhost. A listen address must be an IP.
  */
 static int
 quick_hostport_parse(const char *s, const char *defhost, bool listen,
     struct quick_hostport *hp)
 {
-	const char	*colon, *h;
+	const char	*colon, *h, *port;
 	char		 host[QUICK_HOST_MAX];
 	size_t		 hlen;
 
@@ -178,8 +178,9 @@ quick_hostport_parse(const char *s, const char *defhost, bool listen,
 			return -1;
 		h = defhost;
 		hlen = strlen(defhost);
-		colon = s - 1;
+		port = s;
 	} else {
+		port = colon + 1;
 		h = s;
 		hlen = (size_t)(colon - s);
 		if (hlen >= 2 && h[0] == '[' && h[hlen - 1] == ']') {
@@ -202,9 +203,9 @@ quick_hostport_parse(const char *s, const char *defhost, bool listen,
 	host[hlen] = '\0';
 	if (!quick_host_valid(host))
 		return -1;
-	if (listen && !quick_is_ip(host) && strcasecmp(host, "localhost") != 0)
+	if (listen && !quick_is_ip(host))
 		return -1;
-	if (quick_port_parse(colon + 1, &hp->port) == -1)
+	if (quick_port_parse(port, &hp->port) == -1)
 		return -1;
 	memcpy(hp->host, host, hlen + 1);
 	return 0;

@@ -86,7 +86,7 @@ struct quick {
 	/* vportal */
 	struct quick_hostport	*publics;
 	size_t			 npublics;
-	char			 domain[QUICK_HOST_MAX];	/* "" = default */
+	char			 domain[QUICK_HOST_MAX]; /* "": default */
 
 	/* vbridge */
 	struct quick_hostport	 to;		/* freedom redirect */

@@ -800,8 +800,8 @@ test_quick_link_roundtrip(void **state)
 static void
 mklink(char *out, size_t size, const char *json)
 {
-	static const char	 t[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmn"
-	    "opqrstuvwxyz0123456789+/";
+	static const char	 t[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	const unsigned char	*p = (const unsigned char *)json;
 	size_t			 len = strlen(json), i, o = 8;
 	uint32_t		 v;
