@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_dynport.c: dynamic-port allocation on a real event loop: random
+ * distinct ports of the range, a new generation every refresh, the old one
+ * closed after 2 x refresh, never more than two generations, and a range
+ * too small for the demand served partly instead of spinning.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "app/dynport.h"
+#include "app/engine.h"
+#include "base/util.h"
+
+static const struct inbound_ops dummy_ops = {
+	.name = "dummy", .proto = CONF_PROTO_DOKODEMO, .tcp = true,
+};
+
+/* A block of n free loopback ports. */
+static uint16_t
+free_block(unsigned n)
+{
+	unsigned	 base, p;
+	int		 fd, one = 1, ok;
+	struct sockaddr_in sin;
+
+	for (base = 40000 + (unsigned)(getpid() % 200) * 50; base < 60000;
+	    base += n) {
+		ok = 1;
+		for (p = base; p < base + n && ok; p++) {
+			fd = socket(AF_INET, SOCK_STREAM, 0);
+			setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one,
+			    sizeof(one));
+			memset(&sin, 0, sizeof(sin));
+			sin.sin_family = AF_INET;
+			sin.sin_port = htons((uint16_t)p);
+			sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+			ok = bind(fd, (struct sockaddr *)&sin,
+			    sizeof(sin)) == 0;
+			close(fd);
+		}
+		if (ok)
+			return (uint16_t)base;
+	}
+	return 0;
+}
+
+struct fixture {
+	struct engine		 eng;
+	struct conf_inbound	 ci;
+	struct inbound_rt	 ib;
+	struct conf		 conf;
+};
+
+static void
+setup_fx(struct fixture *fx, unsigned span, int conc, int refresh)
+{
+	memset(fx, 0, sizeof(*fx));
+	fx->eng.base = event_base_new();
+	fx->eng.conf = &fx->conf;
+	conf_inbound_init(&fx->ci);
+	fx->ci.listen = "127.0.0.1";
+	fx->ci.port.from = free_block(span);
+	assert_int_not_equal(fx->ci.port.from, 0);
+	fx->ci.port.to = (uint16_t)(fx->ci.port.from + span - 1);
+	fx->ci.allocate.present = true;
+	fx->ci.allocate.strategy = CONF_ALLOC_RANDOM;
+	fx->ci.allocate.concurrency = conc;
+	fx->ci.allocate.refresh_sec = refresh;
+	fx->ib.eng = &fx->eng;
+	fx->ib.c = &fx->ci;
+	fx->ib.ops = &dummy_ops;
+}
+
+static void
+run_ms(struct fixture *fx, int ms)
+{
+	struct timeval	 tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	event_base_loopexit(fx->eng.base, &tv);
+	event_base_dispatch(fx->eng.base);
+}
+
+static size_t
+ports(struct dynport *dp, uint16_t *out)
+{
+	return dynport_ports(dp, out, 64);
+}
+
+static void
+test_dynport_generations(void **state)
+{
+	struct fixture	 fx;
+	struct dynport	*dp;
+	uint16_t	 p[64], first[64];
+	char		 err[256];
+	size_t		 n, i, j, still;
+	int		 valid;
+
+	setup_fx(&fx, 100, 3, 1);
+	dp = dynport_new(&fx.ib, err, sizeof(err));
+	assert_non_null(dp);
+	n = ports(dp, p);
+	assert_int_equal(n, 3);
+	for (i = 0; i < n; i++) {
+		assert_true(p[i] >= fx.ci.port.from && p[i] <= fx.ci.port.to);
+		for (j = 0; j < i; j++)
+			assert_int_not_equal(p[i], p[j]);
+	}
+	memcpy(first, p, sizeof(p));
+	assert_non_null(dynport_pick(dp, &valid));
+	assert_int_equal(valid, 1);	/* rest of a 1 s period: 1 minute */
+
+	run_ms(&fx, 1300);		/* one refresh: two generations */
+	n = ports(dp, p);
+	assert_int_equal(n, 6);
+	for (i = 0; i < n; i++)
+		for (j = 0; j < i; j++)
+			assert_int_not_equal(p[i], p[j]);
+
+	run_ms(&fx, 1000);		/* 2 x refresh: the first is gone */
+	n = ports(dp, p);
+	assert_true(n <= 6);
+	still = 0;
+	for (i = 0; i < 3; i++)
+		for (j = 0; j < n; j++)
+			if (first[i] == p[j])
+				still++;
+	/* A later generation may draw a freed port again, not all three. */
+	assert_true(still < 3);
+	dynport_free(dp);
+	event_base_free(fx.eng.base);
+}
+
+static void
+test_dynport_small_range_never_spins(void **state)
+{
+	struct fixture	 fx;
+	struct dynport	*dp;
+	uint16_t	 p[64];
+	char		 err[256];
+	uint64_t	 t0;
+
+	/* 4 ports, 3 per generation: the second generation gets 1. */
+	setup_fx(&fx, 4, 3, 1);
+	dp = dynport_new(&fx.ib, err, sizeof(err));
+	assert_non_null(dp);
+	assert_int_equal(ports(dp, p), 3);
+	t0 = util_now_ms();
+	run_ms(&fx, 1200);
+	assert_true(util_now_ms() - t0 < 3000);
+	assert_int_equal(ports(dp, p), 4);
+	dynport_free(dp);
+	event_base_free(fx.eng.base);
+}
+
+static void
+test_dynport_no_port_at_all(void **state)
+{
+	struct fixture	 fx;
+	char		 err[256];
+	int		 fd, one = 1;
+	struct sockaddr_in sin;
+
+	setup_fx(&fx, 1, 1, 60);
+	/* Someone else holds the only port. */
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(fx.ci.port.from);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(listen(fd, 1), 0);
+	err[0] = '\0';
+	assert_null(dynport_new(&fx.ib, err, sizeof(err)));
+	assert_non_null(strstr(err, "no port"));
+	close(fd);
+	event_base_free(fx.eng.base);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_dynport_generations),
+		cmocka_unit_test(test_dynport_small_range_never_spins),
+		cmocka_unit_test(test_dynport_no_port_at_all),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
