@@ -84,6 +84,14 @@ setup_fx(struct fixture *fx, unsigned span, int conc, int refresh)
 }
 
 static void
+teardown_fx(struct fixture *fx)
+{
+	free(fx->ci.stream.kcp.header_type);
+	free(fx->ci.stream.kcp.seed);
+	event_base_free(fx->eng.base);
+}
+
+static void
 run_ms(struct fixture *fx, int ms)
 {
 	struct timeval	 tv = { ms / 1000, (ms % 1000) * 1000 };
@@ -140,7 +148,7 @@ test_dynport_generations(void **state)
 	/* A later generation may draw a freed port again, not all three. */
 	assert_true(still < 3);
 	dynport_free(dp);
-	event_base_free(fx.eng.base);
+	teardown_fx(&fx);
 }
 
 static void
@@ -162,7 +170,7 @@ test_dynport_small_range_never_spins(void **state)
 	assert_true(util_now_ms() - t0 < 3000);
 	assert_int_equal(ports(dp, p), 4);
 	dynport_free(dp);
-	event_base_free(fx.eng.base);
+	teardown_fx(&fx);
 }
 
 static void
@@ -187,7 +195,7 @@ test_dynport_no_port_at_all(void **state)
 	assert_null(dynport_new(&fx.ib, err, sizeof(err)));
 	assert_non_null(strstr(err, "no port"));
 	close(fd);
-	event_base_free(fx.eng.base);
+	teardown_fx(&fx);
 }
 
 int
