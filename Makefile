@@ -23,7 +23,7 @@ HELP_SRC = $(sort $(wildcard tests/helpers/*.c))
 HELP_BIN = $(HELP_SRC:tests/helpers/%.c=$(BUILD)/helpers/%)
 FUZZ_SRC = $(sort $(wildcard tests/fuzz/fuzz_*.c))
 
-.PHONY: all deps tools unit helpers check asan fuzz demo bench install clean
+.PHONY: all deps tools unit helpers check asan asan-tools fuzz demo bench install clean
 
 all: deps-ok tools
 
@@ -50,6 +50,10 @@ bin/%: $(BUILD)/%/main.o $(LIB)
 	@mkdir -p bin
 	$(CC) $(CFLAGS) -o $@ $< $(LIB) $(PKGLIBS)
 
+$(BUILD)/bin/%: $(BUILD)/%/main.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(LIB) $(PKGLIBS)
+
 $(BUILD)/tests/%: tests/unit/%.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKGCF) -DSRCDIR='"$(CURDIR)"' -o $@ $< $(LIB) \
@@ -63,8 +67,13 @@ unit: deps-ok $(UNIT_BIN)
 helpers: deps-ok $(HELP_BIN)
 
 # Unit tests also run under AddressSanitizer + UBSan, built apart.
+ASAN_OPT = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer
 asan:
-	$(MAKE) BUILD=build-asan OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" unit
+	$(MAKE) BUILD=build-asan OPT="$(ASAN_OPT) -fno-sanitize-recover=undefined" unit
+
+# The tools under ASan+UBSan, for end-to-end runs (build-asan-tools/bin).
+asan-tools:
+	$(MAKE) BUILD=build-asan-tools OPT="$(ASAN_OPT)" $(TOOLS:%=build-asan-tools/bin/%)
 
 fuzz: deps-ok $(LIB)
 	@sh tests/fuzz/build.sh
@@ -120,6 +129,6 @@ uninstall:
 	    $(DESTDIR)$(PREFIX)/share/doc/vtools 2>/dev/null
 
 clean:
-	rm -rf build build-asan build-fuzz bin libshared/libshared.a tests/out
+	rm -rf build build-asan build-asan-tools build-fuzz bin libshared/libshared.a tests/out
 
 -include $(LIB_OBJ:.o=.d) $(TOOLS:%=$(BUILD)/%/main.d)

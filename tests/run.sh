@@ -106,6 +106,30 @@ for s in tests/interop/[0-9]*.sh; do
 	printf '  %-28s %s (%ss)\n' "$n" "$(grep -c '^ok ' $OUT/$n.tap) ok, $(grep -c '^not ok ' $OUT/$n.tap) not ok" "$(( $(date +%s) - start ))"
 done
 
+# The busiest paths again with the tools built under ASan+UBSan: any
+# sanitizer report from a tool is a failure even if every check passed.
+echo "== end-to-end under ASan+UBSan"
+if make -s asan-tools >$OUT/asan-tools.log 2>&1; then
+	pass=$((pass + 1))
+	mkdir -p $OUT/asan-reports
+	for n in 10-socks-freedom 20-vmess-interop 35-mux 40-reverse; do
+		s=tests/interop/$n.sh
+		[ -f "$s" ] || continue
+		VT_BIN=$(pwd)/build-asan-tools/bin \
+		ASAN_OPTIONS=detect_leaks=0:log_path=$(pwd)/$OUT/asan-reports/$n \
+		UBSAN_OPTIONS=print_stacktrace=1:log_path=$(pwd)/$OUT/asan-reports/$n \
+		    timeout 400 sh "$s" >$OUT/asan-$n.tap 2>&1
+		count_tap $OUT/asan-$n.tap "asan-$n" $?
+		if ls $OUT/asan-reports/$n.* >/dev/null 2>&1; then
+			note_fail "asan-$n: sanitizer report in $OUT/asan-reports"
+			echo "  asan-$n: sanitizer report" >>$OUT/failures
+		fi
+		printf '  %-28s %s\n' "asan-$n" "$(grep -c '^ok ' $OUT/asan-$n.tap) ok, $(grep -c '^not ok ' $OUT/asan-$n.tap) not ok"
+	done
+else
+	note_fail "asan tools build (see $OUT/asan-tools.log)"
+fi
+
 if [ -s $OUT/failures ]; then
 	echo "== failures"
 	cat $OUT/failures

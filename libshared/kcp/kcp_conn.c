@@ -9,7 +9,8 @@
 #include "kcp/kcp_conn.h"
 #include "kcp/kcp_packet.h"
 
-#define KCP_SEG_BUF	(KCP_SEG_DATA_OVERHEAD + KCP_SEAL_MAX + 1)
+/* Largest segment we build: DATA with a datagram-sized payload. */
+#define KCP_SEG_BUF	(KCP_SEG_DATA_OVERHEAD + KCP_RECV_BUF_SIZE)
 
 struct kcp_sslot {		/* a send-queue entry, indexed by num */
 	uint8_t		*data;
@@ -106,7 +107,8 @@ kcp_conn_new(uint16_t conv, const struct kcp_conn_config *cc,
 	struct kcp_conn	*c;
 	uint32_t	 span;
 
-	if (cc->cc_mss == 0 || cc->cc_mss > KCP_SEAL_MAX || out == NULL)
+	/* A segment larger than a datagram could never be received. */
+	if (cc->cc_mss == 0 || cc->cc_mss > KCP_RECV_BUF_SIZE || out == NULL)
 		return NULL;
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return NULL;
@@ -992,6 +994,8 @@ kcp_conn_next_timer(const struct kcp_conn *c)
 {
 	uint64_t	 at = c->house_at;
 
+	if (c->state == KCP_STATE_TERMINATED)
+		return UINT64_MAX;
 	if (c->tick_on && c->tick_at < at)
 		at = c->tick_at;
 	if (c->kick && c->kick_at < at)

@@ -65,8 +65,8 @@ struct kcp_conn;
 
 /*
  * now_ms is any monotonic millisecond clock; the session's own clock
- * (DATA ts, state ages) counts from this call. NULL only if cc is unusable
- * (mss 0).
+ * (DATA ts, state ages) counts from this call. NULL if cc is unusable
+ * (mss 0 or above KCP_RECV_BUF_SIZE) or memory is short.
  */
 struct kcp_conn	*kcp_conn_new(uint16_t conv, const struct kcp_conn_config *cc,
 	    uint64_t now_ms, kcp_conn_output_fn *out, void *arg);
@@ -121,7 +121,10 @@ void	kcp_conn_abort(struct kcp_conn *c, uint64_t now_ms);
 
 /* Run whatever timers are due (data tick, 5 s housekeeping, wake-ups). */
 void	kcp_conn_run(struct kcp_conn *c, uint64_t now_ms);
-/* When kcp_conn_run must next be called (same clock; may be in the past). */
+/*
+ * When kcp_conn_run must next be called (same clock; may be in the past);
+ * UINT64_MAX once Terminated.
+ */
 uint64_t kcp_conn_next_timer(const struct kcp_conn *c);
 /* One flush now, as either tick does (tests). */
 void	kcp_conn_flush(struct kcp_conn *c, uint64_t now_ms);

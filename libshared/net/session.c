@@ -261,13 +261,15 @@ touch(struct session *s)
 	s->last_ms = util_now_ms();
 }
 
-/* Both directions done and flushed: the session is over. */
-static void
+/* Both directions done and flushed: the session is over (returns true). */
+static bool
 maybe_finish(struct session *s)
 {
-	if ((s->flags & (SESSION_C_SHUT | SESSION_R_SHUT)) ==
+	if ((s->flags & (SESSION_C_SHUT | SESSION_R_SHUT)) !=
 	    (SESSION_C_SHUT | SESSION_R_SHUT))
-		session_close(s, NULL);
+		return false;
+	session_close(s, NULL);
+	return true;
 }
 
 /*
@@ -307,7 +309,7 @@ arm_current(struct session *s)
 	session_set_timeout(s, current_timeout(s));
 }
 
-static void	side_eof(struct session *, struct bufferevent *);
+static int	side_eof(struct session *, struct bufferevent *);
 
 /*
  * Move what src has read to its peer, through the codecs of each side,
@@ -359,11 +361,8 @@ pump(struct session *s, struct bufferevent *src)
 		bufferevent_disable(src, EV_READ);
 		bufferevent_setwatermark(dst, EV_WRITE, PIPE_HIWAT / 2, 0);
 	}
-	if (rc == 1) {
-		/* The codec saw the peer's end-of-stream marker. */
-		side_eof(s, src);
-		return s->state == SESSION_DEAD ? -1 : 0;
-	}
+	if (rc == 1)		/* the codec saw the peer's end marker */
+		return side_eof(s, src);
 	return 0;
 }
 
@@ -391,8 +390,11 @@ relay_write_cb(struct bufferevent *bev, void *arg)
 	}
 }
 
-/* src will send nothing more: pass the end on, maybe finish. */
-static void
+/*
+ * src will send nothing more: pass the end on, maybe finish. Returns -1
+ * when the session is gone.
+ */
+static int
 side_eof(struct session *s, struct bufferevent *src)
 {
 	struct bufferevent	*peer = src == s->cbev ? s->rbev : s->cbev;
@@ -400,17 +402,17 @@ side_eof(struct session *s, struct bufferevent *src)
 				    SESSION_R_EOF;
 
 	if (s->flags & eof)
-		return;
+		return 0;
 	s->flags |= eof;
 	bufferevent_disable(src, EV_READ);
 	try_shutdown(s, peer);
 	if ((s->flags & (SESSION_C_EOF | SESSION_R_EOF)) ==
 	    (SESSION_C_EOF | SESSION_R_EOF)) {
 		try_shutdown(s, src);
-		maybe_finish(s);
-		return;
+		return maybe_finish(s) ? -1 : 0;
 	}
 	arm_current(s);
+	return 0;
 }
 
 static void
@@ -424,7 +426,7 @@ relay_event_cb(struct bufferevent *bev, short what, void *arg)
 	if (what & BEV_EVENT_EOF) {
 		if (pump(s, bev) == -1)
 			return;
-		side_eof(s, bev);
+		(void)side_eof(s, bev);
 		return;
 	}
 	if (what & (BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT)) {

@@ -3,7 +3,7 @@
 # prints vmess:// links, vclient takes one, a page goes through; dynamic
 # ports, two users, mux and sniffing the same way; every tool's flags pass
 # -test, and their -dump json reloads with -c; a base file plus flags;
-# usage errors exit 2. (vportal/vbridge: -test and -dump only for now.)
+# usage errors exit 2; vportal + vbridge from flags serve a page.
 . "$(dirname "$0")/lib.sh"
 need_v2ray
 
@@ -122,6 +122,16 @@ check_eq "  ... sniffing: Host localhost on a 127.0.0.1 target passes the server
 check_eq "a page through vclient (-mux 4) → vserver (-dynamic)" "hello from vt" \
     sh -c "for i in 1 2 3; do curl -s --max-time 10 --socks5-hostname 127.0.0.1:$CP2 http://localhost:$HTTP/ >/dev/null; done; curl -s --max-time 10 --socks5-hostname 127.0.0.1:$CP2 http://localhost:$HTTP/"
 stop vclient3; stop vclient4; stop vserver2
+
+# --- vportal + vbridge from flags: the public port reaches the -to page --
+LP=$(free_port); PP=$(free_port)
+start portal $BIN/vportal -listen 127.0.0.1:$LP -id $ID -public 127.0.0.1:$PP
+wait_port $LP || show_log portal
+start bridge $BIN/vbridge -portal 127.0.0.1:$LP -id $ID -to 127.0.0.1:$HTTP
+wait_port $PP || show_log portal
+check_eq "a page through vportal -public → vbridge -to" "hello from vt" sh -c \
+    "for i in 1 2 3 4 5 6 7 8 9 10; do r=\$(curl -s --max-time 5 http://127.0.0.1:$PP/); [ -n \"\$r\" ] && break; sleep 0.5; done; echo \"\$r\""
+stop bridge; stop portal
 
 # --- -test and -dump json of every tool's flags, reloaded with -c -------
 test_dump() { # NAME TOOL FLAGS...

@@ -2,7 +2,7 @@
 # recorded by PID and killed on exit; every wait is bounded.
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-BIN=$ROOT/bin
+BIN=${VT_BIN:-$ROOT/bin}
 VT="python3 $ROOT/tests/helpers/vt.py"
 T=$(mktemp -d /tmp/vtools-test.XXXXXX)
 PIDS=""

@@ -899,6 +899,7 @@ test_quick_link_garbage(void **state)
 		pad++;
 	snprintf(link + n, sizeof(link) - n, "%s", pad == 1 ? "==" : "=");
 	assert_int_equal(quick_vmess_link_decode(link, &l, &why), -1);
+	mklink(link, sizeof(link), "{\"add\":\"h\"," GOOD_REST "}");
 	assert_int_equal(quick_vmess_link_decode(NULL, &l, &why), -1);
 	assert_int_equal(quick_vmess_link_decode(link, NULL, &why), -1);
 	assert_int_equal(quick_vmess_link_decode(link, &l, NULL), 0);
