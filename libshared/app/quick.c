@@ -665,7 +665,7 @@ quick_usage(const struct quick *q, FILE *fp)
 		"  -id UUID          the bridge's user id\n"
 		"  -public ADDR:PORT a public port served by the bridge; "
 		"repeatable\n"
-		"  -domain D         reverse-proxy domain (default "
+		"  -domain D         reverse tunnel domain (default "
 		QUICK_DEFAULT_DOMAIN ")\n"
 		"example: vportal -listen 0.0.0.0:10240 -id UUID "
 		"-public 0.0.0.0:8080\n",
@@ -673,7 +673,7 @@ quick_usage(const struct quick *q, FILE *fp)
 		"  -portal HOST:PORT the vportal to dial\n"
 		"  -id UUID          its user id for this bridge\n"
 		"  -to HOST:PORT     the service portal traffic reaches\n"
-		"  -domain D         reverse-proxy domain, as on vportal\n"
+		"  -domain D         reverse tunnel domain, as on vportal\n"
 		"example: vbridge -portal portal.example.com:10240 -id UUID "
 		"-to 127.0.0.1:80\n",
 	};
