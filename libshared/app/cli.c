@@ -163,47 +163,173 @@ print_diag(const struct conf_diag *d)
 		fprintf(stderr, "%s\n", d->errors.v[i]);
 }
 
-static struct engine	*running;
-static struct event	*grace_ev;
+/*
+ * The running program: the engine serving now, and engines retired by a
+ * reload that still carry sessions (freed once they have none).
+ */
+static struct {
+	const struct tool	*t;
+	struct cli		*cl;
+	struct quick		*q;
+	struct event_base	*base;
+	struct engine		*running;
+	struct engine		*retired[8];
+	size_t			 nretired;
+	struct event		*grace_ev;
+	struct event		*reap_ev;
+	int			 rc;
+	bool			 stopping;
+} app;
+
+/* Config file (if any) plus quick flags, checked for this tool. */
+static struct conf *
+app_load(struct conf_diag *d)
+{
+	struct conf	*c = xcalloc(1, sizeof(*c));
+	int		 rc;
+
+	conf_init(c);
+	/* A config file is the base; the quick flags add to it. */
+	rc = app.cl->config != NULL ? conf_load(app.cl->config,
+	    app.cl->format, c, d) : 0;
+	if (rc == 0)
+		rc = quick_apply(app.q, c, d);
+	if (rc == 0)
+		rc = engine_check_tool(app.t, c, d);
+	if (rc != 0) {
+		conf_cleanup(c);
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+static size_t
+live_sessions(void)
+{
+	size_t	 i, n = app.running->nsessions;
+
+	for (i = 0; i < app.nretired; i++)
+		n += app.retired[i]->nsessions;
+	return n;
+}
+
+static void
+reap_cb(evutil_socket_t fd, short what, void *arg)
+{
+	size_t	 i = 0;
+
+	while (i < app.nretired) {
+		if (app.retired[i]->nsessions > 0) {
+			i++;
+			continue;
+		}
+		engine_free(app.retired[i]);
+		app.retired[i] = app.retired[--app.nretired];
+	}
+}
 
 static void
 grace_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct event_base	*base = arg;
 	struct timeval		 tv = { 0, 100 * 1000 };
 	static int		 ticks;
 
-	if (running->nsessions == 0 || ++ticks >= GRACE_SEC * 10) {
-		event_base_loopexit(base, NULL);
+	if (live_sessions() == 0 || ++ticks >= GRACE_SEC * 10) {
+		event_base_loopexit(app.base, NULL);
 		return;
 	}
-	evtimer_add(grace_ev, &tv);
+	evtimer_add(app.grace_ev, &tv);
+}
+
+static void
+begin_stop(void)
+{
+	size_t	 i;
+
+	app.stopping = true;
+	app.running->stopping = true;
+	engine_stop_listening(app.running);
+	for (i = 0; i < app.nretired; i++)
+		app.retired[i]->stopping = true;
+	app.grace_ev = evtimer_new(app.base, grace_cb, NULL);
+	grace_cb(-1, 0, NULL);
+}
+
+/*
+ * SIGHUP: build the new configuration beside the old one; only when it
+ * loads and checks does it replace the old listeners. Established
+ * sessions finish on the engine they started on.
+ */
+static void
+reload(void)
+{
+	struct conf_diag	 d;
+	struct conf		*c;
+	struct engine		*e;
+	char			 err[512];
+	size_t			 i;
+
+	conf_diag_init(&d);
+	c = app_load(&d);
+	for (i = 0; i < d.warnings.n; i++)
+		log_warn("reload: %s", d.warnings.v[i]);
+	for (i = 0; i < d.errors.n; i++)
+		log_error("reload: %s", d.errors.v[i]);
+	conf_diag_cleanup(&d);
+	if (c == NULL) {
+		log_error("reload: the configuration has errors; the running "
+		    "one stays");
+		return;
+	}
+	if (app.nretired == sizeof(app.retired) / sizeof(app.retired[0])) {
+		log_error("reload: too many reloads still finishing; the "
+		    "running configuration stays");
+		conf_cleanup(c);
+		free(c);
+		return;
+	}
+	engine_stop_listening(app.running);
+	if ((e = engine_new(app.t, app.base, c, err, sizeof(err))) == NULL) {
+		/*
+		 * The old listeners are closed already and the new ones
+		 * cannot open (an address taken meanwhile): stop with the
+		 * runtime-failure status so a supervisor restarts us.
+		 */
+		log_error("reload: %s; stopping", err);
+		app.rc = EXIT_RUNTIME;
+		begin_stop();
+		return;
+	}
+	if (log_configure(&e->conf->log) == -1)
+		log_error("reload: cannot open the new log files: %s; the old "
+		    "ones stay", strerror(errno));
+	app.retired[app.nretired++] = app.running;
+	app.running = e;
+	log_warn("configuration reloaded; %zu sessions finish on the old one",
+	    live_sessions() - e->nsessions);
 }
 
 static void
 signal_cb(evutil_socket_t sig, short what, void *arg)
 {
-	struct event_base	*base = arg;
-
 	switch (sig) {
 	case SIGINT:
 	case SIGTERM:
-		if (running->stopping) {
-			event_base_loopexit(base, NULL);
+		if (app.stopping) {
+			event_base_loopexit(app.base, NULL);
 			return;
 		}
 		log_warn("signal %d: stop accepting, %zu sessions finishing",
-		    (int)sig, running->nsessions);
-		running->stopping = true;
-		engine_stop_listening(running);
-		grace_ev = evtimer_new(base, grace_cb, base);
-		grace_cb(-1, 0, base);
+		    (int)sig, live_sessions());
+		begin_stop();
 		break;
 	case SIGUSR1:
 		log_reopen();
 		break;
 	case SIGHUP:
-		log_warn("SIGHUP: configuration reload is not supported yet");
+		if (!app.stopping)
+			reload();
 		break;
 	}
 }
@@ -212,13 +338,13 @@ int
 app_main(const struct tool *t, int argc, char **argv)
 {
 	struct cli		 cl = { NULL, CONF_FMT_AUTO, false, NULL };
-	struct conf		*c = xcalloc(1, sizeof(*c));
+	struct conf		*c;
 	struct conf_diag	 d;
 	struct quick		 q;
-	struct event_base	*base;
 	struct event		*sigs[4];
 	static const int	 signums[4] = { SIGINT, SIGTERM, SIGHUP,
 				    SIGUSR1 };
+	struct timeval		 reap_tv = { 1, 0 };
 	char			 err[512];
 	int			 i, rc;
 
@@ -226,7 +352,6 @@ app_main(const struct tool *t, int argc, char **argv)
 	if (parse_args(t, argc, argv, &cl, &q) == -1) {
 		usage(t, stderr);
 		quick_free(&q);
-		free(c);
 		return EXIT_USAGE;
 	}
 	if (q.want_uuid) {
@@ -234,7 +359,6 @@ app_main(const struct tool *t, int argc, char **argv)
 		if (rc == 0)
 			printf("%s\n", err);
 		quick_free(&q);
-		free(c);
 		return rc == 0 ? EXIT_OK : EXIT_RUNTIME;
 	}
 	if (cl.config == NULL && !q.any) {
@@ -244,25 +368,21 @@ app_main(const struct tool *t, int argc, char **argv)
 			fprintf(stderr, "%s: no configuration: give -c FILE\n",
 			    t->name);
 			usage(t, stderr);
+			quick_free(&q);
 			return EXIT_USAGE;
 		}
 	}
-	conf_init(c);
+	app.t = t;
+	app.cl = &cl;
+	app.q = &q;
 	conf_diag_init(&d);
-	/* A config file is the base; the quick flags add to it. */
-	rc = cl.config != NULL ? conf_load(cl.config, cl.format, c, &d) : 0;
-	if (rc == 0)
-		rc = quick_apply(&q, c, &d);
-	if (rc == 0)
-		rc = engine_check_tool(t, c, &d);
+	c = app_load(&d);
 	print_diag(&d);
 	conf_diag_cleanup(&d);
-	if (rc != 0) {
+	if (c == NULL) {
 		if (!cl.test)
 			fprintf(stderr, "%s: configuration not loaded\n",
 			    t->name);
-		conf_cleanup(c);
-		free(c);
 		quick_free(&q);
 		return EXIT_CONFIG;
 	}
@@ -287,29 +407,35 @@ app_main(const struct tool *t, int argc, char **argv)
 		quick_free(&q);
 		return EXIT_RUNTIME;
 	}
-	base = event_base_new();
-	if ((running = engine_new(t, base, c, err, sizeof(err))) == NULL) {
+	app.base = event_base_new();
+	if ((app.running = engine_new(t, app.base, c, err,
+	    sizeof(err))) == NULL) {
 		fprintf(stderr, "%s: %s\n", t->name, err);
 		log_error("%s", err);
 		log_shutdown();
-		event_base_free(base);
+		event_base_free(app.base);
 		quick_free(&q);
 		return EXIT_RUNTIME;
 	}
 	for (i = 0; i < 4; i++) {
-		sigs[i] = evsignal_new(base, signums[i], signal_cb, base);
+		sigs[i] = evsignal_new(app.base, signums[i], signal_cb, NULL);
 		evsignal_add(sigs[i], NULL);
 	}
+	app.reap_ev = event_new(app.base, -1, EV_PERSIST, reap_cb, NULL);
+	event_add(app.reap_ev, &reap_tv);
 	quick_print_links(&q, stdout, stderr);
-	quick_free(&q);
 	log_warn("%s %s started", t->name, VTOOLS_VERSION);
-	event_base_dispatch(base);
-	engine_free(running);
+	event_base_dispatch(app.base);
+	while (app.nretired > 0)
+		engine_free(app.retired[--app.nretired]);
+	engine_free(app.running);
 	for (i = 0; i < 4; i++)
 		event_free(sigs[i]);
-	if (grace_ev != NULL)
-		event_free(grace_ev);
+	event_free(app.reap_ev);
+	if (app.grace_ev != NULL)
+		event_free(app.grace_ev);
+	quick_free(&q);
 	log_shutdown();
-	event_base_free(base);
-	return EXIT_OK;
+	event_base_free(app.base);
+	return app.rc;
 }
