@@ -155,6 +155,7 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 		evutil_closesocket(fd);
 		return;
 	}
+	session_tune_socket(bev);
 	s = session_new(ib->eng, ib, bev, sa);
 	ib->ops->accept(s);
 }

@@ -14,6 +14,7 @@
 #include "app/engine.h"
 #include "base/log.h"
 #include "base/util.h"
+#include "net/session.h"
 
 struct net_dial {
 	struct engine		*eng;
@@ -52,6 +53,7 @@ event_cb(struct bufferevent *bev, short what, void *arg)
 	if (what & BEV_EVENT_CONNECTED) {
 		d->bev = NULL;
 		bufferevent_setcb(bev, NULL, NULL, NULL, NULL);
+		session_tune_socket(bev);
 		net_dial_cancel(d);
 		cb(bev, NULL, cbarg);
 		return;

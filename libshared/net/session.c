@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -180,6 +182,18 @@ session_close(struct session *s, const char *why)
 	if (s->in != NULL)
 		engine_inbound_release(s->in);
 	free(s);
+}
+
+void
+session_tune_socket(struct bufferevent *bev)
+{
+	evutil_socket_t	 fd = bufferevent_getfd(bev);
+	int		 one = 1;
+
+	if (fd >= 0)
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	bufferevent_set_max_single_read(bev, 128 * 1024);
+	bufferevent_set_max_single_write(bev, 128 * 1024);
 }
 
 void

@@ -149,6 +149,12 @@ void	session_shutdown_socket(struct session *s, struct bufferevent *bev);
 /* Pair half-close: a finished flush is the partner's EOF. */
 void	session_shutdown_pair(struct session *s, struct bufferevent *bev);
 
+/*
+ * Tune a connected TCP stream: no Nagle (as Go, hence V2Ray, does) and
+ * large single reads and writes, so a bulk transfer costs few syscalls.
+ */
+void	session_tune_socket(struct bufferevent *bev);
+
 /* Oldest session still in handshake, for shedding under fd pressure. */
 struct session *session_oldest_handshake(struct engine *eng);
 

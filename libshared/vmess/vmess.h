@@ -426,6 +426,11 @@ struct vmess_body {
 	struct evp_cipher_ctx_st *b_aead;	/* GCM / ChaCha, keyed once */
 	struct evp_cipher_ctx_st *b_cfb;	/* LEGACY */
 	struct vcrypto_shake b_shake;
+	uint64_t	 b_rng[4];	/* padding bytes: xoshiro256**, seeded
+					   once from the CSPRNG (they travel
+					   in the clear; no secret rides on
+					   them, and RAND_bytes per chunk was
+					   a quarter of the sealing cost) */
 };
 
 /*

@@ -91,9 +91,11 @@ vmess_conn_seal(struct vmess_body *b, struct evbuffer *src,
 	while ((n = evbuffer_get_length(src)) > 0) {
 		if (n > slice)
 			n = slice;
-		evbuffer_remove(src, buf, n);
-		if (seal_one(b, buf, n, dst, errstr) == -1)
+		/* Usually contiguous already: pullup then costs nothing. */
+		if (seal_one(b, evbuffer_pullup(src, (ev_ssize_t)n), n, dst,
+		    errstr) == -1)
 			return -1;
+		evbuffer_drain(src, n);
 	}
 	return 0;
 }
