@@ -20,6 +20,7 @@
 
 #include "base/log.h"
 #include "app/dynport.h"
+#include "kcp/kcp_udp.h"
 #include "reverse/reverse.h"
 #include "base/util.h"
 #include "net/udp.h"
@@ -115,9 +116,6 @@ engine_check_tool(const struct tool *t, const struct conf *c,
 	return bad ? -1 : 0;
 }
 
-/* Set when the mKCP transport is linked in (kcp/kcp_udp.c). */
-const void *kcp_transport;
-
 struct outbound_rt *
 engine_outbound(struct engine *eng, const char *tag)
 {
@@ -157,6 +155,32 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	}
 	session_tune_socket(bev);
 	s = session_new(ib->eng, ib, bev, sa);
+	ib->ops->accept(s);
+}
+
+static void
+kcp_shutdown(struct session *s, struct bufferevent *bev)
+{
+	kcp_udp_finish(bev);
+}
+
+static void
+kcp_accept_cb(struct bufferevent *bev, const struct sockaddr *from,
+    socklen_t fromlen, void *arg)
+{
+	struct inbound_rt	*ib = arg;
+	struct session		*s;
+
+	/*
+	 * A retired dynamic-port worker keeps its socket for the sessions
+	 * it has (they share it) but takes no new one.
+	 */
+	if (ib->retired || ib->eng->stopping) {
+		bufferevent_free(bev);
+		return;
+	}
+	s = session_new(ib->eng, ib, bev, from);
+	s->c_shutdown = kcp_shutdown;
 	ib->ops->accept(s);
 }
 
@@ -214,6 +238,22 @@ engine_listen_port(struct inbound_rt *ib, uint16_t port, char *err,
 		snprintf(err, errlen, "listen address %s is not an IP", host);
 		return -1;
 	}
+	if (ib->c->stream.network == CONF_NET_KCP) {
+		struct kcp_udp_listener	*kl;
+		const char		*kerr = NULL;
+
+		kl = kcp_udp_listen(ib->eng->base, (struct sockaddr *)&ss,
+		    (socklen_t)len, &ib->c->stream.kcp, kcp_accept_cb, ib,
+		    &kerr);
+		if (kl == NULL) {
+			snprintf(err, errlen, "cannot listen on udp %s:%u: %s",
+			    host, port, kerr != NULL ? kerr : strerror(errno));
+			return -1;
+		}
+		ib->kls = xrealloc(ib->kls, (ib->nkls + 1) * sizeof(*ib->kls));
+		ib->kls[ib->nkls++] = kl;
+		return 0;
+	}
 	l = evconnlistener_new_bind(ib->eng->base, accept_cb, ib,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC,
 	    -1, (struct sockaddr *)&ss, len);
@@ -240,6 +280,18 @@ listen_tcp(struct inbound_rt *ib, char *err, size_t errlen)
 	return 0;
 }
 
+static void
+kcp_listeners_free(struct inbound_rt *ib)
+{
+	size_t	 j;
+
+	for (j = 0; j < ib->nkls; j++)
+		kcp_udp_listener_free(ib->kls[j]);
+	free(ib->kls);
+	ib->kls = NULL;
+	ib->nkls = 0;
+}
+
 void
 engine_inbound_close(struct inbound_rt *ib)
 {
@@ -250,6 +302,11 @@ engine_inbound_close(struct inbound_rt *ib)
 	free(ib->ls);
 	ib->ls = NULL;
 	ib->nls = 0;
+	/* mKCP sessions share their listener's socket: a retiring worker
+	 * keeps it until its last session ends (kcp_accept_cb refuses new
+	 * ones); otherwise it closes now, and its sessions with it. */
+	if (!ib->retired)
+		kcp_listeners_free(ib);
 	if (ib->dyn != NULL) {
 		dynport_free(ib->dyn);
 		ib->dyn = NULL;
@@ -259,10 +316,11 @@ engine_inbound_close(struct inbound_rt *ib)
 void
 engine_inbound_retire(struct inbound_rt *ib)
 {
-	engine_inbound_close(ib);
 	ib->retired = true;
+	engine_inbound_close(ib);
 	if (ib->nsess > 0)
 		return;
+	kcp_listeners_free(ib);
 	if (ib->ops != NULL && ib->ops->stop != NULL)
 		ib->ops->stop(ib);
 	free(ib);
@@ -274,6 +332,7 @@ engine_inbound_release(struct inbound_rt *ib)
 	/* Only workers (dynamic ports) are ever retired and freed. */
 	if (--ib->nsess > 0 || !ib->retired)
 		return;
+	kcp_listeners_free(ib);
 	if (ib->ops != NULL && ib->ops->stop != NULL)
 		ib->ops->stop(ib);
 	free(ib);
@@ -331,17 +390,6 @@ engine_new(const struct tool *t, struct event_base *base, struct conf *c,
 	TAILQ_INIT(&eng->sessions);
 	TAILQ_INIT(&eng->handshaking);
 	LIST_INIT(&eng->flows);
-	for (i = 0; i < c->ninbounds + c->noutbounds; i++) {
-		const struct conf_stream *st = i < c->ninbounds ?
-		    &c->inbounds[i].stream :
-		    &c->outbounds[i - c->ninbounds].stream;
-
-		if (st->network == CONF_NET_KCP && kcp_transport == NULL) {
-			snprintf(err, errlen, "mKCP transport is not available "
-			    "in this build yet");
-			goto fail;
-		}
-	}
 	if ((eng->rt = route_compile(c, rerr, sizeof(rerr))) == NULL) {
 		snprintf(err, errlen, "routing: %s", rerr);
 		goto fail;

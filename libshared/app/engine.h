@@ -53,6 +53,8 @@ struct inbound_rt {
 	const struct inbound_ops	*ops;
 	struct evconnlistener		**ls;
 	size_t				 nls;
+	struct kcp_udp_listener		**kls;		/* mKCP listeners */
+	size_t				 nkls;
 	bool				 no_tcp;	/* start() may set */
 	void				*state;		/* handler's */
 	/*

@@ -14,10 +14,15 @@
 #include "app/engine.h"
 #include "base/log.h"
 #include "base/util.h"
+#include "conf/conf.h"
+#include "kcp/kcp_udp.h"
 #include "net/session.h"
 
 struct net_dial {
 	struct engine		*eng;
+	const struct conf_stream *stream;
+	struct evdns_getaddrinfo_request *req;
+	struct event		*ready;		/* kcp: deliver from the loop */
 	struct net_addr		 to;
 	int			 family;
 	int			 tries, max;
@@ -36,6 +41,13 @@ net_dial_cancel(struct net_dial *d)
 		return;
 	if (d->bev != NULL)
 		bufferevent_free(d->bev);
+	if (d->req != NULL) {
+		d->cb = NULL;		/* the cancel callback frees d */
+		evdns_getaddrinfo_cancel(d->req);
+		return;
+	}
+	if (d->ready != NULL)
+		event_free(d->ready);
 	event_free(d->retry);
 	free(d);
 }
@@ -82,6 +94,82 @@ retry_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 static void
+kcp_ready_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct net_dial	*d = arg;
+	struct bufferevent *bev = d->bev;
+	net_dial_cb	*cb = d->cb;
+	void		*cbarg = d->arg;
+
+	d->bev = NULL;
+	net_dial_cancel(d);
+	cb(bev, bev == NULL ? "mKCP: cannot open a socket" : NULL, cbarg);
+}
+
+static void
+kcp_open(struct net_dial *d, const struct sockaddr *sa, socklen_t len)
+{
+	const char	*err = NULL;
+
+	d->bev = kcp_udp_dial(d->eng->base, sa, len, &d->stream->kcp, &err);
+	if (d->bev == NULL)
+		log_debug("mKCP dial: %s", err != NULL ? err : "failed");
+	/* Never call back before net_dial() has returned. */
+	d->ready = evtimer_new(d->eng->base, kcp_ready_cb, d);
+	event_active(d->ready, EV_TIMEOUT, 1);
+}
+
+static void
+kcp_dns_cb(int result, struct evutil_addrinfo *res, void *arg)
+{
+	struct net_dial	*d = arg;
+
+	d->req = NULL;
+	if (d->cb == NULL) {		/* cancelled */
+		if (res != NULL)
+			evutil_freeaddrinfo(res);
+		event_free(d->retry);
+		free(d);
+		return;
+	}
+	if (result != 0 || res == NULL) {
+		net_dial_cb *cb = d->cb;
+		void *cbarg = d->arg;
+
+		if (res != NULL)
+			evutil_freeaddrinfo(res);
+		net_dial_cancel(d);
+		cb(NULL, "mKCP: cannot resolve the server", cbarg);
+		return;
+	}
+	kcp_open(d, res->ai_addr, res->ai_addrlen);
+	evutil_freeaddrinfo(res);
+}
+
+static void
+kcp_attempt(struct net_dial *d)
+{
+	struct sockaddr_storage	 ss;
+	struct evutil_addrinfo	 hints;
+	struct evdns_getaddrinfo_request *req;
+	char			 port[8];
+	int			 len;
+
+	if ((len = net_addr_to_sockaddr(&d->to, &ss)) != -1) {
+		kcp_open(d, (struct sockaddr *)&ss, (socklen_t)len);
+		return;
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = d->family;
+	hints.ai_socktype = SOCK_DGRAM;
+	snprintf(port, sizeof(port), "%u", d->to.port);
+	req = evdns_getaddrinfo(d->eng->dns, d->to.domain, port, &hints,
+	    kcp_dns_cb, d);
+	if (req != NULL)
+		d->req = req;
+}
+
+static void
 attempt(struct net_dial *d)
 {
 	struct sockaddr_storage	 ss;
@@ -103,19 +191,38 @@ attempt(struct net_dial *d)
 		    d->to.port);
 }
 
+static void
+kcp_shutdown(struct session *s, struct bufferevent *bev)
+{
+	kcp_udp_finish(bev);
+}
+
+void
+(*net_dial_shutdown(const struct conf_stream *stream))(struct session *,
+    struct bufferevent *)
+{
+	if (stream != NULL && stream->network == CONF_NET_KCP)
+		return kcp_shutdown;
+	return session_shutdown_socket;
+}
+
 struct net_dial *
 net_dial(struct engine *eng, const struct net_addr *to, int family,
-    int tries, net_dial_cb *cb, void *arg)
+    int tries, const struct conf_stream *stream, net_dial_cb *cb, void *arg)
 {
 	struct net_dial	*d = xcalloc(1, sizeof(*d));
 
 	d->eng = eng;
+	d->stream = stream;
 	d->to = *to;
 	d->family = family;
 	d->max = tries > 0 ? tries : 1;
 	d->cb = cb;
 	d->arg = arg;
 	d->retry = evtimer_new(eng->base, retry_cb, d);
-	attempt(d);
+	if (stream != NULL && stream->network == CONF_NET_KCP)
+		kcp_attempt(d);
+	else
+		attempt(d);
 	return d;
 }

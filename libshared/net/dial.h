@@ -19,9 +19,19 @@ struct net_dial;
  */
 typedef void net_dial_cb(struct bufferevent *bev, const char *err, void *arg);
 
-/* family: AF_UNSPEC, AF_INET or AF_INET6 for name lookups. */
+/*
+ * family: AF_UNSPEC, AF_INET or AF_INET6 for name lookups. stream: the
+ * transport (NULL or tcp: TCP; kcp: an mKCP session whose bufferevent
+ * must be half-closed with net_dial_shutdown).
+ */
+struct conf_stream;
+struct session;
 struct net_dial *net_dial(struct engine *eng, const struct net_addr *to,
-	    int family, int tries, net_dial_cb *cb, void *arg);
+	    int family, int tries, const struct conf_stream *stream,
+	    net_dial_cb *cb, void *arg);
+/* The half-close for a stream net_dial opened over this transport. */
+void	(*net_dial_shutdown(const struct conf_stream *stream))
+	    (struct session *, struct bufferevent *);
 /* Abandon a dial in progress; cb is not called. */
 void	net_dial_cancel(struct net_dial *d);
 

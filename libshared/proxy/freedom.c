@@ -84,6 +84,7 @@ dialed_cb(struct bufferevent *bev, const char *err, void *arg)
 		return;
 	}
 	s->rbev = bev;
+	s->r_shutdown = net_dial_shutdown(&s->out->c->stream);
 	session_relay(s);
 }
 
@@ -95,8 +96,8 @@ freedom_open(struct session *s)
 	freedom_target(s->out->c, &s->dst, &target);
 	s->out_free = dial_free;
 	s->out_state = net_dial(s->eng, &target,
-	    dns_family(s->out->c->domain_strategy), FREEDOM_TRIES, dialed_cb,
-	    s);
+	    dns_family(s->out->c->domain_strategy), FREEDOM_TRIES,
+	    &s->out->c->stream, dialed_cb, s);
 }
 
 /* UDP: one connected socket per flow. */

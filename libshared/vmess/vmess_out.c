@@ -274,6 +274,7 @@ dialed_cb(struct bufferevent *bev, const char *err, void *arg)
 	/* Header first; the relay appends whatever payload is waiting. */
 	evbuffer_add(bufferevent_get_output(bev), vo->hdr, vo->hdrlen);
 	s->rbev = bev;
+	s->r_shutdown = net_dial_shutdown(&s->out->c->stream);
 	s->r_codec = &vmess_client_codec;
 	s->r_codec_ctx = &vo->vc;
 	session_relay(s);
@@ -294,7 +295,7 @@ vout_open_direct(struct session *s)
 	}
 	watch_switch(vo, st, a);
 	vo->dial = net_dial(s->eng, &a->server, AF_UNSPEC, VOUT_TRIES,
-	    dialed_cb, s);
+	    &s->out->c->stream, dialed_cb, s);
 }
 
 /* UDP: one VMess connection per flow, one chunk per datagram. */
@@ -416,7 +417,7 @@ vout_udp_open(struct udp_flow *f)
 		return -1;
 	watch_switch(vo, st, a);
 	vo->dial = net_dial(f->eng, &a->server, AF_UNSPEC, VOUT_TRIES,
-	    udp_dialed_cb, f);
+	    &f->out->c->stream, udp_dialed_cb, f);
 	return 0;
 }
 
