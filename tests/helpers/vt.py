@@ -13,7 +13,7 @@
                                           server, check they come back; prints OK
   vt.py pattern N                         write N bytes of the test pattern to stdout
 """
-import hashlib, os, socket, socketserver, struct, sys, threading, http.server
+import hashlib, os, socket, socketserver, struct, sys, threading, time, http.server
 
 def pattern(n):
     out = bytearray()
@@ -209,6 +209,47 @@ def main():
             res = await asyncio.gather(*[one(i) for i in range(n)])
             return sum(1 for x in res if x)
         print("%d/%d" % (asyncio.run(main_()), n))
+    elif cmd == "lossy-udp":
+        # UDP relay LISTEN -> TARGET_PORT on 127.0.0.1 that drops LOSS % of
+        # datagrams both ways and delays 0-20 ms (so some reorder).
+        import random, select, heapq
+        lport, tport, loss = int(a[0]), int(a[1]), float(a[2]) / 100.0
+        random.seed(int(a[3]) if len(a) > 3 else 1)
+        front = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        front.bind(("127.0.0.1", lport))
+        backs = {}      # client addr -> socket toward the target
+        rev = {}        # back socket fd -> (socket, client addr)
+        q = []          # (due, seq, sock, data, addr)
+        seq = 0
+        while True:
+            now = time.time()
+            timeout = max(0.0, q[0][0] - now) if q else 0.5
+            r, _, _ = select.select([front] + [b for b, _ in rev.values()], [], [], timeout)
+            now = time.time()
+            for sk in r:
+                if sk is front:
+                    d, addr = front.recvfrom(65535)
+                    if addr not in backs:
+                        b = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                        b.connect(("127.0.0.1", tport))
+                        backs[addr] = b; rev[b.fileno()] = (b, addr)
+                    out, dest = backs[addr], None
+                else:
+                    d = sk.recv(65535)
+                    out, dest = front, rev[sk.fileno()][1]
+                if random.random() < loss:
+                    continue
+                seq += 1
+                heapq.heappush(q, (now + random.random() * 0.02, seq, out, d, dest))
+            while q and q[0][0] <= now:
+                _, _, out, d, dest = heapq.heappop(q)
+                try:
+                    if dest is None:
+                        out.send(d)
+                    else:
+                        out.sendto(d, dest)
+                except OSError:
+                    pass
     elif cmd == "demo-direct":
         # Rewrite a client config so that everything goes out directly
         # (the VMess outbound moves to the end of the list).
