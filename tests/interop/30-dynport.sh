@@ -87,6 +87,26 @@ check "seed 000: the access log file fills" grep -q "accepted tcp:localhost:$HTT
 check "seed 000: vserver still running" kill -0 $PID_vserver
 stop vserver; stop v2c
 
+# --- seed 000: real v2ray server (legacy keys), our vclient --------------
+B=$(range_base); E=$((B + 99)); SP=$(free_port); CP=$(free_port)
+sed -e "s/\"port\": 12345/\"port\": $SP/" -e "s/30001-30100/$B-$E/" \
+    -e "s|/var/log/v2ray/access.log|$T/v2access.log|" -e "s|/var/log/v2ray/error.log|$T/v2error.log|" \
+    $S/seed000-server-uuid.json >$T/v0s.json
+cat >$T/c0.json <<JSON
+{"inbounds": [{"port": $CP, "listen": "127.0.0.1", "protocol": "socks"}],
+ "outbounds": [{"protocol": "vmess", "settings": {"vnext": [{"address": "127.0.0.1", "port": $SP,
+   "users": [{"id": "3c9e1a47-b2d8-4f60-8e15-7d4a9b0c2e61", "alterId": 32}]}]}}]}
+JSON
+start v2s0 v2ray -config $T/v0s.json
+start vclient0 $BIN/vclient -c $T/c0.json
+wait_port $SP && wait_port $CP || { show_log v2s0; exit 1; }
+sleep 0.3
+check_eq "seed 000 on v2ray: concurrency (2) dynamic ports listen" "2" listening $B $E
+check_eq "seed 000 on v2ray: first fetch from our vclient (second user, alterId 32)" "hello from vt" curl -s --max-time 10 --socks5-hostname 127.0.0.1:$CP http://localhost:$HTTP/
+check_eq "seed 000 on v2ray: our vclient follows the switch" "yes" hold $CP $B $E
+check_eq "seed 000 on v2ray: the private-range rule blocks 127.0.0.1" "" curl -s --max-time 10 --socks5 127.0.0.1:$CP http://127.0.0.1:$HTTP/
+stop v2s0; stop vclient0
+
 # --- seed 001: our vserver (INI twin) + our vclient ---------------------
 B=$(range_base); E=$((B + 99)); SP=$(free_port); CP=$(free_port)
 sed -e "s/^port = 37192/port = $SP/" -e "s/^port = 10000-20000/port = $B-$E/" -e "s/^allocate.refresh = .*/allocate.refresh = 6s/" \
