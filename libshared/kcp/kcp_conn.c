@@ -5,6 +5,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h> /*TRACE*/
 
 #include "kcp/kcp_conn.h"
 #include "kcp/kcp_packet.h"
@@ -452,6 +453,8 @@ kcp_conn_flush_data(struct kcp_conn *c, uint32_t t)
 		if (++sent >= limit)
 			break;
 	}
+	if (getenv("KCP_TRACE") != NULL && sent > 0) /*TRACE*/
+		fprintf(stderr, "TR %u conv %u sent %u lost %u rto %u una %u rwnd %u next %u q %u lim %u\n", t, c->conv, sent, lost, rto, c->first_una, c->remote_wnd, c->next_num, c->sq_count, limit); /*TRACE*/
 	if (c->cfg.cc_congestion && sent > 0 && c->total_in_flight != 0 &&
 	    rto != 0)
 		c->ctrl_wnd = kcp_ctrl_wnd_update(c->ctrl_wnd,

@@ -37,6 +37,9 @@ static const char *usage_text =
 "       bsink setup SOCKSPORT SINKPORT COUNT\n"
 "       bsink storm SOCKSPORT SINKPORT COUNT THREADS\n"
 "       bsink idle SOCKSPORT SINKPORT N1[,N2...]\n"
+"       bsink probe SOCKSPORT SINKPORT SECONDS\n"
+"SOCKSPORT given as direct:PORT connects straight to PORT (no SOCKS5),\n"
+"e.g. to a dokodemo-door that leads to the sink.\n"
 "Protocol on the sink: first byte E (echo), D + u64 N (send N bytes),\n"
 "U + u64 N (read N bytes, answer K).\n";
 
@@ -389,7 +392,8 @@ bsink_readn(int fd, void *p, size_t n)
 }
 
 /*
- * CONNECT through the SOCKS5 proxy to the sink, blocking with timeouts.
+ * CONNECT through the SOCKS5 proxy to the sink, blocking with timeouts
+ * (a negative socks_port means: connect to -socks_port without SOCKS5).
  * Returns the descriptor or -1 with *why set.
  */
 static int
@@ -406,10 +410,13 @@ bsink_socks(int socks_port, int sink_port, int ms, enum bsink_fail *why)
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	memset(&sa, 0, sizeof(sa));
 	sa.sin_family = AF_INET;
-	sa.sin_port = htons((uint16_t)socks_port);
+	sa.sin_port = htons((uint16_t)(socks_port < 0 ? -socks_port :
+	    socks_port));
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		goto fail;
+	if (socks_port < 0)
+		return fd;	/* direct: the listener already leads to the sink */
 	*why = F_SOCKS;
 	if (bsink_writen(fd, "\x05\x01\x00", 3) < 0 ||
 	    bsink_readn(fd, rep, 2) != 0 || rep[0] != 5 || rep[1] != 0)
@@ -794,6 +801,51 @@ bsink_idle(int socks_port, int sink_port, const char *stages)
 	return 0;
 }
 
+/*
+ * Time until a fresh connection gets its first byte echoed, retrying every
+ * 10 ms with a short timeout per attempt: how long a restarted tunnel takes
+ * to carry a request again.  Prints "MS ATTEMPTS" or "never ATTEMPTS".
+ */
+static int
+bsink_probe(int socks_port, int sink_port, double secs)
+{
+	enum bsink_fail	 why;
+	struct timespec	 pause = { 0, 10 * 1000 * 1000 };
+	double		 t0, now;
+	size_t		 attempts = 0;
+	int		 fd, ms;
+
+	t0 = bsink_now();
+	for (;;) {
+		now = bsink_now();
+		if (now - t0 >= secs)
+			break;
+		ms = (int)((secs - (now - t0)) * 1000) + 1;
+		if (ms > 2000)
+			ms = 2000;
+		attempts++;
+		fd = bsink_open_echo(socks_port, sink_port, ms, &why);
+		if (fd >= 0) {
+			close(fd);
+			printf("%.1f %zu\n", (bsink_now() - t0) * 1e3,
+			    attempts);
+			return 0;
+		}
+		nanosleep(&pause, NULL);
+	}
+	printf("never %zu\n", attempts);
+	return 0;
+}
+
+/* "PORT" for SOCKS5, "direct:PORT" for a plain connection (negative). */
+static int
+bsink_port_arg(const char *s)
+{
+	if (strncmp(s, "direct:", 7) == 0)
+		return -atoi(s + 7);
+	return atoi(s);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -804,22 +856,26 @@ main(int argc, char *argv[])
 	if (argc == 3 && strcmp(argv[1], "serve") == 0)
 		return bsink_serve(atoi(argv[2]));
 	if (argc == 6 && strcmp(argv[1], "down") == 0)
-		return bsink_bulk(atoi(argv[2]), atoi(argv[3]),
+		return bsink_bulk(bsink_port_arg(argv[2]), atoi(argv[3]),
 		    strtoull(argv[4], NULL, 10), atof(argv[5]), 0);
 	if (argc == 6 && strcmp(argv[1], "up") == 0)
-		return bsink_bulk(atoi(argv[2]), atoi(argv[3]),
+		return bsink_bulk(bsink_port_arg(argv[2]), atoi(argv[3]),
 		    strtoull(argv[4], NULL, 10), atof(argv[5]), 1);
 	if (argc == 6 && strcmp(argv[1], "rtt") == 0)
-		return bsink_rtt(atoi(argv[2]), atoi(argv[3]),
+		return bsink_rtt(bsink_port_arg(argv[2]), atoi(argv[3]),
 		    strtoul(argv[4], NULL, 10), strtoul(argv[5], NULL, 10));
 	if (argc == 5 && strcmp(argv[1], "setup") == 0)
-		return bsink_setup_time(atoi(argv[2]), atoi(argv[3]),
+		return bsink_setup_time(bsink_port_arg(argv[2]), atoi(argv[3]),
 		    strtoul(argv[4], NULL, 10));
 	if (argc == 6 && strcmp(argv[1], "storm") == 0)
-		return bsink_storm(atoi(argv[2]), atoi(argv[3]),
+		return bsink_storm(bsink_port_arg(argv[2]), atoi(argv[3]),
 		    strtoul(argv[4], NULL, 10), strtoul(argv[5], NULL, 10));
+	if (argc == 5 && strcmp(argv[1], "probe") == 0)
+		return bsink_probe(bsink_port_arg(argv[2]), atoi(argv[3]),
+		    atof(argv[4]));
 	if (argc == 5 && strcmp(argv[1], "idle") == 0)
-		return bsink_idle(atoi(argv[2]), atoi(argv[3]), argv[4]);
+		return bsink_idle(bsink_port_arg(argv[2]), atoi(argv[3]),
+		    argv[4]);
 	fputs(usage_text, stderr);
 	return 2;
 }

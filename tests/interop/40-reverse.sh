@@ -95,3 +95,45 @@ check_eq "with no bridge, a public connection is closed at once" "" curl -s --ma
 sed 's/"tag": "interconn"/"tag": "interconn", "mux": {"enabled": true}/' $T/bridge.json >$T/bm.json
 $BIN/vbridge -test -c $T/bm.json >$T/bm.out 2>&1
 check "-test warns about Mux under a bridge" grep -q "Mux is enabled on an outbound of a bridge" $T/bm.out
+
+# Several portals in one vportal, one bridge each (different domains).
+H2=$(free_port); PA=$(free_port); PB=$(free_port); LK=$(free_port)
+start echo2 $VT echo-tcp $H2
+UUID=$(cat /proc/sys/kernel/random/uuid)
+cat >$T/pp.json <<JSON
+{"reverse": {"portals": [{"tag": "pa", "domain": "a.tunnel"}, {"tag": "pb", "domain": "b.tunnel"}]},
+ "inbounds": [
+  {"tag": "ea", "port": $PA, "listen": "127.0.0.1", "protocol": "dokodemo-door", "settings": {"address": "127.0.0.1", "port": 1}},
+  {"tag": "eb", "port": $PB, "listen": "127.0.0.1", "protocol": "dokodemo-door", "settings": {"address": "127.0.0.1", "port": 1}},
+  {"tag": "link", "port": $LK, "listen": "127.0.0.1", "protocol": "vmess", "settings": {"clients": [{"id": "$UUID"}]}}],
+ "routing": {"rules": [
+  {"type": "field", "inboundTag": ["ea"], "outboundTag": "pa"},
+  {"type": "field", "inboundTag": ["eb"], "outboundTag": "pb"},
+  {"type": "field", "inboundTag": ["link"], "domain": ["full:a.tunnel"], "outboundTag": "pa"},
+  {"type": "field", "inboundTag": ["link"], "domain": ["full:b.tunnel"], "outboundTag": "pb"}]}}
+JSON
+mkbridge() { # DOMAIN WEBPORT
+cat <<JSON
+{"reverse": {"bridges": [{"tag": "br", "domain": "$1"}]},
+ "outbounds": [{"tag": "out", "protocol": "freedom", "settings": {"redirect": "127.0.0.1:$2"}},
+  {"tag": "up", "protocol": "vmess", "settings": {"vnext": [{"address": "127.0.0.1", "port": $LK, "users": [{"id": "$UUID"}]}]}}],
+ "routing": {"rules": [{"type": "field", "inboundTag": ["br"], "domain": ["full:$1"], "outboundTag": "up"}]}}
+JSON
+}
+mkbridge a.tunnel $HTTP >$T/ba.json
+mkbridge b.tunnel $H2 >$T/bb.json
+start pp $BIN/vportal -c $T/pp.json
+start ba $BIN/vbridge -c $T/ba.json
+start bb $BIN/vbridge -c $T/bb.json
+wait_port $PA && wait_port $PB && sleep 1.5
+check_eq "two portals in one process: portal a reaches bridge a" "hello from vt" curl -s --max-time 5 http://127.0.0.1:$PA/
+check_eq "two portals in one process: portal b reaches bridge b (an echo service)" "ping-b" python3 -c "
+import socket
+s = socket.create_connection(('127.0.0.1', $PB), 5); s.settimeout(5)
+s.sendall(b'ping-b'); s.shutdown(socket.SHUT_WR)
+b = b''
+while True:
+    d = s.recv(100)
+    if not d: break
+    b += d
+print(b.decode())"
