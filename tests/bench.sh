@@ -3,14 +3,23 @@
 # through vclient→vserver, v2ray→v2ray (VMess AEAD aes-128-gcm, alterId 0)
 # and ss-local→ss-server (chacha20-ietf-poly1305, aes-128-gcm); prints
 # throughput, CPU per GiB, RSS per idle connection, latency, setup time and
-# lost connections, with ratios to V2Ray.  Writes tests/out/bench.md.
+# lost connections, with ratios to V2Ray.  Two more sections, ours against
+# V2Ray's: the reverse tunnel of seed 002 (public port → portal → bridge →
+# sink: throughput, request latency, recovery after a portal or bridge
+# restart) and VMess over mKCP (throughput on clean loopback and through
+# a lossy, delaying UDP relay).  Writes tests/out/bench.md.
 #
 # Knobs (environment): BENCH_MB (MiB per transfer, 512), BENCH_REPS
 # (transfers each way, the best counts, 3), BENCH_ROUNDS (latency rounds,
 # the lowest median counts, 5), BENCH_IDLE (stages, "1000,5000"),
 # BENCH_RTT (2000), BENCH_SETUP (200), BENCH_STORM (5000), BENCH_PAR
 # (threads for the storm, 8), BENCH_ONLY (subset of "vtools v2ray
-# ss-chacha ss-aes").  Every step is bounded by a timeout.
+# ss-chacha ss-aes reverse kcp"; "reverse" and "kcp" always compare
+# vtools with V2Ray).  Reverse: BENCH_REV_MB (256), BENCH_REV_REPS (2),
+# BENCH_REV_ROUNDS (3), BENCH_REV_RTT (1000), BENCH_REV_REQ (200).
+# mKCP: BENCH_KCP_MB (clean, 128), BENCH_KCP_LOSSY_MB (16),
+# BENCH_KCP_LOSS (% each way, 5), BENCH_KCP (kcpSettings JSON).
+# Every step is bounded by a timeout.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 ROOT=$(pwd)
@@ -29,7 +38,25 @@ NRTT=${BENCH_RTT:-2000}
 NSETUP=${BENCH_SETUP:-200}
 NSTORM=${BENCH_STORM:-5000}
 PAR=${BENCH_PAR:-8}
-ONLY=${BENCH_ONLY:-vtools v2ray ss-chacha ss-aes}
+ONLY=${BENCH_ONLY:-vtools v2ray ss-chacha ss-aes reverse kcp}
+REV_MB=${BENCH_REV_MB:-256}
+REV_REPS=${BENCH_REV_REPS:-2}
+REV_ROUNDS=${BENCH_REV_ROUNDS:-3}
+REV_RTT=${BENCH_REV_RTT:-1000}
+REV_REQ=${BENCH_REV_REQ:-200}
+REV_DOWN=0.5		# seconds a killed end stays down before its restart
+KCP_MB=${BENCH_KCP_MB:-128}
+KCP_LOSSY_MB=${BENCH_KCP_LOSSY_MB:-16}
+KCP_LOSS=${BENCH_KCP_LOSS:-5}
+KCP_SECS=25		# cap on one mKCP transfer
+KCPS=${BENCH_KCP:-'{"mtu": 1350, "tti": 20, "uplinkCapacity": 100, "downlinkCapacity": 100, "header": {"type": "none"}}'}
+PAIRS="" SECTIONS=""
+for _w in $ONLY; do
+	case $_w in
+	reverse|kcp) SECTIONS="$SECTIONS $_w" ;;
+	*) PAIRS="$PAIRS $_w" ;;
+	esac
+done
 XFER_SECS=30		# cap on one transfer; the rate is still reported
 BYTES=$((MB * 1048576))
 HZ=$(getconf CLK_TCK)
@@ -84,8 +111,9 @@ sys.exit(1)
 PY
 }
 
-ticks() { # PID: utime + stime in clock ticks
-	sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | awk '{print $12 + $13}'
+ticks() { # PID: utime + stime in clock ticks (0 once it is gone)
+	_t=$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | awk '{print $12 + $13}')
+	echo "${_t:-0}"
 }
 rss() { # PID: resident set in KiB
 	awk '/^VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null
@@ -192,25 +220,41 @@ idle_test() {
 	sleep 1
 }
 
-# bulk CFG DIR(down|up): best of $REPS transfers; CPU split per process.
-bulk() {
+# xfer CFG METRIC DIR(down|up) PORT BYTES SECS REPS PIDA NAMEA PIDB NAMEB:
+# best of REPS transfers through PORT (SOCKS5, or direct:PORT); CPU split
+# per process; adds the bytes moved to XBYTES.
+xfer() {
+	_c=$1 _m=$2 _d=$3 _port=$4 _by=$5 _secs=$6 _reps=$7
+	_pa=$8 _na=$9 _pb=${10} _nb=${11}
 	best=nan; k=0
-	while [ $k -lt "$REPS" ]; do
+	while [ $k -lt "$_reps" ]; do
 		k=$((k + 1))
-		s0=$(ticks "$ps_"); k0=$(ticks "$pc_")
-		r=$(timeout $((XFER_SECS + 15)) "$BS" "$2" "$SOCKS" "$SINK" "$BYTES" "$XFER_SECS")
-		s1=$(ticks "$ps_"); k1=$(ticks "$pc_")
-		set -- "$1" "$2" $r
-		if [ $# -lt 5 ]; then
-			note "$1" "$2: no result from bsink (timeout/killed)"; continue
+		a0=$(ticks "$_pa"); b0=$(ticks "$_pb")
+		r=$(timeout $((_secs + 15)) "$BS" "$_d" "$_port" "$SINK" "$_by" "$_secs")
+		a1=$(ticks "$_pa"); b1=$(ticks "$_pb")
+		set -- $r
+		if [ $# -lt 3 ]; then
+			note "$_c" "$_m: no result from bsink (timeout/killed)"; continue
 		fi
-		rate=$(awk -v b="$3" -v s="$4" 'BEGIN { if (s > 0) printf "%.1f", b / 1048576 / s; else print "nan" }')
-		say "  $2 #$k: $3 bytes in $4 s = $rate MiB/s ($5); CPU s: client $(awk -v t=$((k1 - k0)) -v hz="$HZ" 'BEGIN {print t / hz}'), server $(awk -v t=$((s1 - s0)) -v hz="$HZ" 'BEGIN {print t / hz}')"
-		[ "$5" = ok ] || note "$1" "$2 of $MB MiB: $5 after $3 bytes, $4 s"
-		XBYTES=$((XBYTES + $3))
+		rate=$(awk -v b="$1" -v s="$2" 'BEGIN { if (s > 0) printf "%.1f", b / 1048576 / s; else print "nan" }')
+		say "  $_m #$k: $1 bytes in $2 s = $rate MiB/s ($3); CPU s: $_na $(awk -v t=$((a1 - a0)) -v hz="$HZ" 'BEGIN {print t / hz}'), $_nb $(awk -v t=$((b1 - b0)) -v hz="$HZ" 'BEGIN {print t / hz}')"
+		[ "$3" = ok ] || note "$_c" "$_m of $((_by / 1048576)) MiB: $3 after $1 bytes, $2 s"
+		XBYTES=$((XBYTES + $1))
 		best=$(awk -v a="$best" -v b="$rate" 'BEGIN { if (a == "nan" || b + 0 > a + 0) print b; else print a }')
 	done
-	res "$1" "$2" "$best"
+	res "$_c" "$_m" "$best"
+}
+
+# bulk CFG DIR(down|up): best of $REPS transfers; CPU split per process.
+bulk() {
+	xfer "$1" "$2" "$2" "$SOCKS" "$BYTES" "$XFER_SECS" "$REPS" \
+	    "$pc_" client "$ps_" server
+}
+
+# cpu_per_gib TICKS BYTES
+cpu_per_gib() {
+	awk -v t="$1" -v hz="$HZ" -v b="$2" 'BEGIN {
+	    if (b > 0) printf "%.2f", t / hz / (b / 1073741824); else print "nan" }'
 }
 
 # Latency: every pair runs at once and the rounds are interleaved, so all
@@ -221,14 +265,14 @@ latency_phase() {
 	say "== latency: all pairs up at once; $ROUNDS interleaved rounds of rtt 64 B x $NRTT and setup x $NSETUP"
 	: >"$T/lat"
 	i=0; up=""
-	for cfg in $ONLY; do
+	for cfg in $PAIRS; do
 		i=$((i + 1))
 		_sp=$($VT free-port); _lp=$($VT free-port)
 		start_pair "$cfg" "$_sp" "$_lp" $i
 		eval "LP_$i=$_lp SP_$i=$_sp"
 	done
 	i=0
-	for cfg in $ONLY; do
+	for cfg in $PAIRS; do
 		i=$((i + 1))
 		eval "_lp=\$LP_$i _sp=\$SP_$i"
 		if wait_port "$_sp" && wait_port "$_lp"; then
@@ -321,10 +365,266 @@ run_cfg() { # CFG
 }
 
 # ---------------------------------------------------------------------------
-for f in "$BS" "$BIN/vclient" "$BIN/vserver"; do
+# Reverse tunnel, seed 002's portal and bridge (ports adjusted, listeners
+# on 127.0.0.1; see tests/interop/40-reverse.sh): a client connects to the
+# portal's public dokodemo port, the portal hands it to the bridge over the
+# VMess link, the bridge's freedom redirect leads to the sink.  Both
+# implementations run at once; the latency rounds are interleaved.
+rev_conf() { # N: $T/rpN.json, $T/rbN.json; sets EXT_N, IC_N
+	_e=$($VT free-port); _c=$($VT free-port)
+	sed -e "s|\"port\": 80,  //|\"listen\": \"127.0.0.1\", \"port\": $_e,  //|" \
+	    -e "s|\"port\": 1024, //|\"listen\": \"127.0.0.1\", \"port\": $_c, //|" \
+	    "$ROOT/conf/seeds/seed002-portal.json" >"$T/rp$1.json"
+	sed -e "s/127.0.0.1:80/127.0.0.1:$SINK/" -e "s/\"port\": 1024/\"port\": $_c/" \
+	    -e "s/portal的IP地址/127.0.0.1/" \
+	    "$ROOT/conf/seeds/seed002-bridge.json" >"$T/rb$1.json"
+	eval "EXT_$1=$_e IC_$1=$_c"
+	[ "$(grep -c '"listen": "127.0.0.1", "port": ' "$T/rp$1.json")" = 2 ] &&
+	    grep -q "127.0.0.1:$SINK" "$T/rb$1.json"
+}
+rev_start() { # portal|bridge CFG N
+	_f=rp$3; [ "$1" = bridge ] && _f=rb$3
+	case $2 in
+	vtools) start $_f "$BIN/v$1" -c "$T/$_f.json" ;;
+	v2ray) start $_f v2ray -config "$T/$_f.json" ;;
+	esac
+}
+rev_alive() { # CFG N
+	for _r in rp$2 rb$2; do
+		_p=$(pid $_r)
+		if [ -z "$_p" ] || ! kill -0 "$_p" 2>/dev/null; then
+			note "reverse $1" "$_r ($( [ $_r = rp$2 ] && echo portal || echo bridge)) died (see its log tail below)"
+			tail -5 "$T/$_r.log" | sed 's/^/     /'
+			return 1
+		fi
+	done
+	return 0
+}
+
+# rev_restart CFG N portal|bridge SIGNAL METRIC: stop one end with SIGNAL,
+# leave it down $REV_DOWN s, start it again; the figure is the time from
+# the new start to the first request that works end to end.
+rev_restart() {
+	_f=rp$2; [ "$3" = bridge ] && _f=rb$2
+	eval "_e=\$EXT_$2"
+	_p=$(pid $_f)
+	_t0=$(date +%s%N)
+	kill -"$4" "$_p" 2>/dev/null
+	_i=0
+	while kill -0 "$_p" 2>/dev/null && [ $_i -lt 50 ]; do
+		sleep 0.05; _i=$((_i + 1))
+	done
+	if kill -0 "$_p" 2>/dev/null; then
+		note "reverse $1" "$3 still running 2.5 s after SIG$4; killed"
+		kill -9 "$_p" 2>/dev/null
+	fi
+	wait "$_p" 2>/dev/null
+	_st=$?
+	_ex=$(( ($(date +%s%N) - _t0) / 1000000 ))
+	mv "$T/$_f.log" "$T/$_f.log.$4"
+	sleep "$REV_DOWN"
+	rev_start "$3" "$1" "$2"
+	set -- "$1" "$2" "$3" "$4" "$5" $(timeout 25 "$BS" probe "direct:$_e" "$SINK" 20)
+	say "  $3 SIG$4: exited in $_ex ms (status $_st); restarted after ${REV_DOWN} s, first request through after ${6:-?} ms (${7:-?} attempts)"
+	if [ "${6:-never}" = never ]; then
+		note "reverse $1" "$3 SIG$4: no request went through within 20 s of the restart"
+		res "$1" "$5" nan
+	else
+		res "$1" "$5" "$6"
+	fi
+}
+
+rev_phase() {
+	say ""
+	say "== reverse tunnel, seed 002: 127.0.0.1:public → portal → VMess link → bridge → sink $SINK; load $(cut -d' ' -f1 /proc/loadavg)"
+	i=0; rup=""
+	for cfg in vtools v2ray; do
+		i=$((i + 1))
+		if ! rev_conf $i; then
+			note "reverse $cfg" "seed 002 configs did not take the port edits"
+			continue
+		fi
+		rev_start portal $cfg $i; rev_start bridge $cfg $i
+	done
+	i=0
+	for cfg in vtools v2ray; do
+		i=$((i + 1))
+		eval "_e=\${EXT_$i:-} _c=\${IC_$i:-}"
+		[ -n "$_e" ] || continue
+		if ! wait_port "$_e" || ! wait_port "$_c"; then
+			note "reverse $cfg" "portal did not listen"
+			continue
+		fi
+		set -- $(timeout 25 "$BS" probe "direct:$_e" "$SINK" 20)
+		if [ "${1:-never}" = never ]; then
+			note "reverse $cfg" "no request through the tunnel within 20 s of the start"
+			tail -5 "$T/rp$i.log" "$T/rb$i.log" | sed 's/^/     /'
+			continue
+		fi
+		say "  $cfg: public :$_e, link :$_c; first request through the tunnel $1 ms after the start"
+		timeout 30 "$BS" setup "direct:$_e" "$SINK" 20 >/dev/null
+		rup="$rup $i:$cfg"
+	done
+	# Latency, interleaved: one connection's echo round trips, and fresh
+	# requests (connect, send, first byte back, close) one after another.
+	: >"$T/rlat"
+	k=0
+	while [ $k -lt "$REV_ROUNDS" ]; do
+		k=$((k + 1))
+		for e in $rup; do
+			i=${e%%:*}; cfg=${e#*:}
+			eval "_e=\$EXT_$i"
+			r=$(timeout 60 "$BS" rtt "direct:$_e" "$SINK" "$REV_RTT" 64)
+			echo "$cfg rev_rtt $k ${r:-nan nan timeout}" >>"$T/rlat"
+			r=$(timeout 120 "$BS" setup "direct:$_e" "$SINK" "$REV_REQ")
+			echo "$cfg rev_req $k ${r:-nan nan timeout}" >>"$T/rlat"
+		done
+	done
+	for e in $rup; do
+		i=${e%%:*}; cfg=${e#*:}
+		for m in rev_rtt rev_req; do
+			set -- $(awk -v c="$cfg" -v m="$m" '
+			    $1 == c && $2 == m {
+				all = all " " $4 "/" $5
+				if ($6 != "0") { f = f " round " $3 ": " $6 }
+				if ($4 != "nan" && (best == "" || $4 + 0 < best + 0)) best = $4
+			    }
+			    END { print (best == "" ? "nan" : best), (f == "" ? "-" : "x"), all; print f > "/dev/stderr" }' \
+			    "$T/rlat" 2>"$T/latf")
+			_b=$1 _x=$2; shift 2
+			say "  $cfg ${m#rev_}: median/p90 µs per round: $*; best median $_b µs"
+			res "$cfg" $m "$_b"
+			[ "$_x" = - ] || note "reverse $cfg" "${m#rev_}: failed connections (per round):$(cat "$T/latf")"
+		done
+	done
+	# Bulk, one implementation at a time; CPU of portal + bridge.
+	for e in $rup; do
+		i=${e%%:*}; cfg=${e#*:}
+		eval "_e=\$EXT_$i"
+		say "  -- $cfg: $REV_MB MiB each way through the public port, best of $REV_REPS"
+		rev_alive $cfg $i || continue
+		pp_=$(pid rp$i); pb_=$(pid rb$i)
+		XBYTES=0
+		c0=$(( $(ticks $pp_) + $(ticks $pb_) ))
+		xfer "$cfg" rev_down down "direct:$_e" $((REV_MB * 1048576)) "$XFER_SECS" "$REV_REPS" "$pp_" portal "$pb_" bridge
+		xfer "$cfg" rev_up up "direct:$_e" $((REV_MB * 1048576)) "$XFER_SECS" "$REV_REPS" "$pp_" portal "$pb_" bridge
+		c1=$(( $(ticks $pp_) + $(ticks $pb_) ))
+		cpu=$(cpu_per_gib $((c1 - c0)) $XBYTES)
+		say "  cpu: $((c1 - c0)) ticks (portal+bridge) for $XBYTES bytes = $cpu CPU s/GiB; RSS portal $(rss $pp_) KiB, bridge $(rss $pb_) KiB"
+		res "$cfg" rev_cpu "$cpu"
+	done
+	# Recovery: the portal stopped politely, then killed; the bridge killed.
+	for e in $rup; do
+		i=${e%%:*}; cfg=${e#*:}
+		say "  -- $cfg: restarts"
+		rev_alive $cfg $i || continue
+		rev_restart $cfg $i portal TERM rev_term
+		rev_restart $cfg $i portal KILL rev_kill
+		rev_restart $cfg $i bridge KILL rev_bkill
+		rev_alive $cfg $i
+		grep -hiE 'error|fail|warn|panic' "$T/rp$i.log"* "$T/rb$i.log"* | grep -v started >"$T/errs"
+		[ -s "$T/errs" ] && say "  logs: $(wc -l <"$T/errs") error/warning lines, e.g.: $(head -1 "$T/errs")"
+	done
+	i=0
+	for cfg in vtools v2ray; do
+		i=$((i + 1))
+		stop rb$i; stop rp$i
+	done
+}
+
+# ---------------------------------------------------------------------------
+# VMess over mKCP (settings $KCPS on both sides): SOCKS5 → client ⇢ UDP ⇢
+# server → sink, on clean loopback (no relay: the Python relay would be the
+# bottleneck there), then through tests/helpers/vt.py lossy-udp, which drops
+# $KCP_LOSS % of the datagrams each way and delays each by 0-20 ms.
+kcp_confs() { # SERVERPORT SOCKSPORT DIALPORT
+cat >"$T/ks.json" <<JSON
+{"log": {"loglevel": "warning"},
+ "inbounds": [{"port": $1, "listen": "127.0.0.1", "protocol": "vmess",
+   "settings": {"clients": [{"id": "$ID", "alterId": 0}]},
+   "streamSettings": {"network": "kcp", "kcpSettings": $KCPS}}],
+ "outbounds": [{"protocol": "freedom"}]}
+JSON
+cat >"$T/kc.json" <<JSON
+{"log": {"loglevel": "warning"},
+ "inbounds": [{"port": $2, "listen": "127.0.0.1", "protocol": "socks"}],
+ "outbounds": [{"protocol": "vmess", "settings": {"vnext": [{"address": "127.0.0.1", "port": $3,
+   "users": [{"id": "$ID", "alterId": 0, "security": "aes-128-gcm"}]}]},
+   "streamSettings": {"network": "mkcp", "kcpSettings": $KCPS}}]}
+JSON
+}
+
+kcp_phase() {
+	say ""
+	say "== VMess over mKCP, kcpSettings $KCPS; clean loopback ($KCP_MB MiB) and $KCP_LOSS % loss each way + 0-20 ms delay ($KCP_LOSSY_MB MiB); load $(cut -d' ' -f1 /proc/loadavg)"
+	for cfg in vtools v2ray; do
+		sp=$($VT free-port); rl=$($VT free-port)
+		for cond in clean lossy; do
+			SOCKS=$($VT free-port)
+			dial=$sp mb=$KCP_MB
+			if [ $cond = lossy ]; then
+				dial=$rl mb=$KCP_LOSSY_MB
+				start krelay $VT lossy-udp "$rl" "$sp" "$KCP_LOSS" 7
+			fi
+			kcp_confs "$sp" "$SOCKS" "$dial"
+			if [ $cond = clean ]; then
+				case $cfg in
+				vtools) start ks "$BIN/vserver" -c "$T/ks.json" ;;
+				v2ray) start ks v2ray -config "$T/ks.json" ;;
+				esac
+			fi
+			case $cfg in
+			vtools) start kc "$BIN/vclient" -c "$T/kc.json" ;;
+			v2ray) start kc v2ray -config "$T/kc.json" ;;
+			esac
+			say "  -- $cfg $cond: SOCKS :$SOCKS → client ⇢ udp :$dial$( [ $cond = lossy ] && echo " → relay → :$sp") → server"
+			set -- $( (wait_port "$SOCKS" && sleep 0.3 &&
+			    timeout 30 "$BS" setup "$SOCKS" "$SINK" 3) 2>/dev/null)
+			if [ "${3:-x}" != 0 ]; then
+				note "mkcp $cfg" "$cond: no working connection through the pair (${*:-no answer})"
+				tail -3 "$T/ks.log" "$T/kc.log" | sed 's/^/     /'
+				stop kc; stop krelay
+				continue
+			fi
+			say "  first connections: median setup $1 µs"
+			ks_=$(pid ks); kc_=$(pid kc); kr_=$(pid krelay)
+			XBYTES=0
+			c0=$(( $(ticks $ks_) + $(ticks $kc_) ))
+			r0=$(ticks "${kr_:-0}"); w0=$(date +%s%N)
+			xfer "$cfg" kcp_${cond}_down down "$SOCKS" $((mb * 1048576)) "$KCP_SECS" 1 "$kc_" client "$ks_" server
+			xfer "$cfg" kcp_${cond}_up up "$SOCKS" $((mb * 1048576)) "$KCP_SECS" 1 "$kc_" client "$ks_" server
+			c1=$(( $(ticks $ks_) + $(ticks $kc_) ))
+			cpu=$(cpu_per_gib $((c1 - c0)) $XBYTES)
+			say "  cpu: $((c1 - c0)) ticks (client+server) for $XBYTES bytes = $cpu CPU s/GiB"
+			res "$cfg" kcp_${cond}_cpu "$cpu"
+			if [ -n "$kr_" ]; then
+				r1=$(ticks "$kr_"); w1=$(date +%s%N)
+				busy=$(awk -v t=$((r1 - r0)) -v hz="$HZ" -v w=$((w1 - w0)) 'BEGIN { printf "%.0f", t / hz / (w / 1e9) * 100 }')
+				say "  relay (Python) CPU: $busy % of one core while transferring"
+				[ "$busy" -lt 85 ] || note "mkcp $cfg" "lossy: the Python relay was busy $busy % of a core, it may be the bottleneck"
+			fi
+			for _r in ks kc; do
+				_p=$(pid $_r)
+				if [ -z "$_p" ] || ! kill -0 "$_p" 2>/dev/null; then
+					note "mkcp $cfg" "$_r died during the $cond transfers"
+					tail -5 "$T/$_r.log" | sed 's/^/     /'
+				fi
+			done
+			stop kc; stop krelay
+		done
+		grep -hiE 'error|fail|warn|panic' "$T/ks.log" "$T/kc.log" | grep -v started >"$T/errs"
+		[ -s "$T/errs" ] && say "  logs: $(wc -l <"$T/errs") error/warning lines, e.g.: $(head -1 "$T/errs")"
+		stop ks
+	done
+}
+
+# ---------------------------------------------------------------------------
+for f in "$BS" "$BIN/vclient" "$BIN/vserver" "$BIN/vportal" "$BIN/vbridge"; do
 	[ -x "$f" ] || { say "bench: $f missing (make tools helpers)"; exit 1; }
 done
-for c in v2ray ss-local ss-server python3; do
+_cmds="v2ray python3"
+case $PAIRS in *ss-*) _cmds="$_cmds ss-local ss-server" ;; esac
+for c in $_cmds; do
 	command -v $c >/dev/null 2>&1 || { say "bench: $c not installed"; exit 1; }
 done
 ulimit -n "$(ulimit -H -n)" 2>/dev/null
@@ -337,23 +637,30 @@ T0=$(date +%s)
 say "vtools bench: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), nofile $(ulimit -n)"
 say "transfer $MB MiB each way over one connection, best of $REPS; idle stages $IDLE; rtt $NRTT x 64 B;"
 say "latency: best of $ROUNDS interleaved rounds; setup $NSETUP sequential; storm $NSTORM fresh connections, $PAR in parallel; 127.0.0.1 only"
+say "pairs:${PAIRS:- none}; sections:${SECTIONS:- none}"
 
 SINK=$($VT free-port)
 start sink "$BS" serve "$SINK"
 wait_port "$SINK" || { say "bench: sink did not start"; cat "$T/sink.log"; exit 1; }
 
-for cfg in $ONLY; do
+for cfg in $PAIRS; do
 	run_cfg "$cfg"
 done
-latency_phase
+[ -n "$PAIRS" ] && latency_phase
+for sec in $SECTIONS; do
+	case $sec in
+	reverse) rev_phase ;;
+	kcp) kcp_phase ;;
+	esac
+done
 stop sink
 
 # ---------------------------------------------------------------------------
 # Table: one row per figure, one column per pair, ratio to V2Ray in brackets.
 mkdir -p "$(dirname "$OUT")"
-awk -v only="$ONLY" -v mb="$MB" -v reps="$REPS" -v rounds="$ROUNDS" -v idle="$IDLE" -v nrtt="$NRTT" \
+[ -n "$PAIRS" ] && awk -v only="$PAIRS" -v mb="$MB" -v reps="$REPS" -v rounds="$ROUNDS" -v idle="$IDLE" -v nrtt="$NRTT" \
     -v nsetup="$NSETUP" -v nstorm="$NSTORM" -v par="$PAR" \
-    -v md="$OUT" -v when="$(date -u '+%Y-%m-%d')" -v cores="$(nproc)" '
+    -v md="$T/md.main" -v when="$(date -u '+%Y-%m-%d')" -v cores="$(nproc)" '
 { v[$1, $2] = $3 }
 function cell(c, m,    x, r) {
 	x = v[c, m]
@@ -407,6 +714,65 @@ END {
 		printf "\n" > md
 	}
 }' "$T/results"
+
+# The reverse and mKCP sections: ours against V2Ray's, same layout.
+awk -v secs="$SECTIONS" -v md="$T/md.sec" -v revmb="$REV_MB" -v revreps="$REV_REPS" \
+    -v revrounds="$REV_ROUNDS" -v revrtt="$REV_RTT" -v revreq="$REV_REQ" -v down="$REV_DOWN" \
+    -v kcpmb="$KCP_MB" -v kcplmb="$KCP_LOSSY_MB" -v loss="$KCP_LOSS" -v kcps="$KCPS" '
+{ v[$1, $2] = $3 }
+function cell(c, m,    x, r) {
+	x = v[c, m]
+	if (x == "" || x == "nan") return "n/a"
+	if (c == "v2ray") return x
+	r = v["v2ray", m]
+	if (r == "" || r == "nan" || r + 0 == 0) return x
+	return sprintf("%s (%.2f×)", x, x / r)
+}
+function table(title, intro, n, met, lab, c1,    i, l) {
+	printf "\n%s\n%-58s | %-22s | %-22s\n", title, "figure", "vtools", "v2ray"
+	for (i = 1; i <= n; i++) {
+		l = lab[met[i]]; gsub("µs", "us", l)
+		printf "%-58s | %-22s | %-22s\n", l, cell("vtools", met[i]), cell("v2ray", met[i])
+	}
+	printf "\n### %s\n\n%s\n\n| Figure | %s | V2Ray 4.34 |\n|---|---:|---:|\n", title, intro, c1 > md
+	for (i = 1; i <= n; i++)
+		printf "| %s | %s | %s |\n", lab[met[i]], cell("vtools", met[i]), cell("v2ray", met[i]) > md
+}
+END {
+	if (secs ~ /reverse/) {
+		n = 0
+		met[++n] = "rev_down"; lab["rev_down"] = "Download through the public port, MiB/s (1 conn, " revmb " MiB, best of " revreps ")"
+		met[++n] = "rev_up"; lab["rev_up"] = "Upload through the public port, MiB/s (1 conn, " revmb " MiB, best of " revreps ")"
+		met[++n] = "rev_cpu"; lab["rev_cpu"] = "CPU s per GiB, portal + bridge"
+		met[++n] = "rev_rtt"; lab["rev_rtt"] = "64 B round trip on one connection, median µs (" revrtt ", best of " revrounds ")"
+		met[++n] = "rev_req"; lab["rev_req"] = "Small request on a fresh connection, median µs (" revreq " sequential, best of " revrounds ")"
+		met[++n] = "rev_term"; lab["rev_term"] = "Portal SIGTERM, restart after " down " s: ms to the first request through"
+		met[++n] = "rev_kill"; lab["rev_kill"] = "Portal SIGKILL, restart after " down " s: ms to the first request through"
+		met[++n] = "rev_bkill"; lab["rev_bkill"] = "Bridge SIGKILL, restart after " down " s: ms to the first request through"
+		table("Reverse tunnel (seed 002)",
+		    "Seed 002 portal and bridge (ports adjusted, listeners on 127.0.0.1): client → portal public dokodemo-door → VMess link → bridge → freedom redirect → local sink. " \
+		    "Ratios are to V2Ray (throughput: higher is better; the rest: lower is better).",
+		    n, met, lab, "vtools (vportal + vbridge)")
+	}
+	if (secs ~ /kcp/) {
+		n = 0
+		met[++n] = "kcp_clean_down"; lab["kcp_clean_down"] = "Clean loopback: download, MiB/s (" kcpmb " MiB)"
+		met[++n] = "kcp_clean_up"; lab["kcp_clean_up"] = "Clean loopback: upload, MiB/s (" kcpmb " MiB)"
+		met[++n] = "kcp_clean_cpu"; lab["kcp_clean_cpu"] = "Clean loopback: CPU s per GiB, client + server"
+		met[++n] = "kcp_lossy_down"; lab["kcp_lossy_down"] = loss " % loss each way, 0-20 ms delay: download, MiB/s (" kcplmb " MiB)"
+		met[++n] = "kcp_lossy_up"; lab["kcp_lossy_up"] = loss " % loss each way, 0-20 ms delay: upload, MiB/s (" kcplmb " MiB)"
+		met[++n] = "kcp_lossy_cpu"; lab["kcp_lossy_cpu"] = loss " % loss: CPU s per GiB, client + server"
+		table("VMess over mKCP",
+		    "SOCKS5 → client ⇢ mKCP/UDP ⇢ server → local sink; VMess AEAD aes-128-gcm; kcpSettings `" kcps "` on both sides. " \
+		    "Clean: straight over loopback. Lossy: through `tests/helpers/vt.py lossy-udp` (Python; drops datagrams each way at random, delays each 0-20 ms, so some reorder). " \
+		    "One transfer each way. Ratios are to V2Ray (throughput: higher is better; CPU: lower is better).",
+		    n, met, lab, "vtools (vclient → vserver)")
+	}
+}' "$T/results"
+: >"$OUT.tmp"
+[ -s "$T/md.main" ] && cat "$T/md.main" >>"$OUT.tmp"
+[ -s "$T/md.sec" ] && cat "$T/md.sec" >>"$OUT.tmp"
+mv "$OUT.tmp" "$OUT"
 
 say ""
 say "(ratios in brackets are to V2Ray; throughput: higher is better, the rest: lower is better)"

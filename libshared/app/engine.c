@@ -311,6 +311,8 @@ engine_inbound_close(struct inbound_rt *ib)
 		dynport_free(ib->dyn);
 		ib->dyn = NULL;
 	}
+	if (ib->ops != NULL && ib->ops->quiesce != NULL)
+		ib->ops->quiesce(ib);
 }
 
 void

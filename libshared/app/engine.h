@@ -29,6 +29,8 @@ struct inbound_ops {
 	/* Optional: extra setup (UDP sockets, user tables). 0 or -1. */
 	int		(*start)(struct inbound_rt *ib, char *err, size_t len);
 	void		(*stop)(struct inbound_rt *ib);
+	/* Optional: stop taking datagrams (reload, stop); state stays. */
+	void		(*quiesce)(struct inbound_rt *ib);
 	/* A TCP connection was accepted: read the header from s->cbev. */
 	void		(*accept)(struct session *s);
 };

@@ -13,6 +13,21 @@
 /* Largest segment we build: DATA with a datagram-sized payload. */
 #define KCP_SEG_BUF	(KCP_SEG_DATA_OVERHEAD + KCP_RECV_BUF_SIZE)
 
+/*
+ * Sender pacing, ours only (the wire is unchanged): a flush sends at most
+ * KCP_CONN_BURST DATA segments, and while more are due another data-only
+ * flush follows KCP_CONN_PACE_MS later instead of a TTI later. V2Ray's
+ * cwnd x 20 in one go overflows socket buffers on the path (a relay's
+ * default 208 KiB holds ~90 datagrams) and turns into loss.
+ */
+#define KCP_CONN_BURST		32
+#define KCP_CONN_PACE_MS	2
+/*
+ * A segment counts as lost once one sent this much later was acked
+ * (RACK-style); below it, jitter reorders. Also floored at srtt / 4.
+ */
+#define KCP_CONN_REORDER_MS	10
+
 struct kcp_sslot {		/* a send-queue entry, indexed by num */
 	uint8_t		*data;
 	uint32_t	 ts;
@@ -51,6 +66,13 @@ struct kcp_conn {
 	uint32_t		 remote_wnd;
 	uint32_t		 ctrl_wnd;
 	uint32_t		 total_in_flight;
+	uint32_t		 deliv_ts;	/* newest send time acked */
+	int			 deliv_have;
+	uint32_t		 deliv_rtt;	/* largest sample of an ACK */
+	int			 deliv_rtt_have;
+	uint32_t		 x_srtt;	/* our retransmission timer */
+	uint32_t		 x_var;
+	int			 x_have;
 	int			 una_changed;
 	int			 write_closed;
 
@@ -76,6 +98,8 @@ struct kcp_conn {
 	uint64_t		 house_at;
 	int			 kick;
 	uint64_t		 kick_at;
+	int			 pace;		/* data-only flush wanted */
+	uint64_t		 pace_at;
 
 	uint8_t			 buf[KCP_SEG_BUF];
 };
@@ -240,6 +264,64 @@ kcp_conn_find_una(struct kcp_conn *c)
 		c->una_changed = 1;
 }
 
+/*
+ * Note the send time of an acked segment for loss detection, and its RTT
+ * when it went only once (Karn): unlike V2Ray's sample, which echoes the
+ * newest DATA ts of an ACK, this includes the peer's ACK delay.
+ */
+static void
+kcp_conn_delivered(struct kcp_conn *c, const struct kcp_sslot *s,
+    uint32_t t)
+{
+	if (s->transmit == 0)
+		return;
+	if (!c->deliv_have || kcp_seq_diff(s->ts, c->deliv_ts) > 0)
+		c->deliv_ts = s->ts;
+	c->deliv_have = 1;
+	if (s->transmit == 1 && t - s->ts < KCP_RTT_SAMPLE_MAX &&
+	    (!c->deliv_rtt_have || t - s->ts > c->deliv_rtt)) {
+		c->deliv_rtt = t - s->ts;
+		c->deliv_rtt_have = 1;
+	}
+}
+
+/* RFC 6298 smoothing of the per-ACK samples above. */
+static void
+kcp_conn_x_sample(struct kcp_conn *c, uint32_t r)
+{
+	uint32_t	 d;
+
+	if (!c->x_have) {
+		c->x_srtt = r;
+		c->x_var = r / 2;
+		c->x_have = 1;
+		return;
+	}
+	d = r > c->x_srtt ? r - c->x_srtt : c->x_srtt - r;
+	c->x_var = (3 * c->x_var + d) / 4;
+	c->x_srtt = (7 * c->x_srtt + r) / 8;
+}
+
+/*
+ * When our unacked DATA is resent. V2Ray's rto (still what we advertise
+ * as peer_rto) can fall to a few ms from its low-biased samples and from
+ * the peer's rto, and every early timeout is a wasted datagram; losses
+ * are found sooner by kcp_conn_detect_loss anyway.
+ */
+static uint32_t
+kcp_conn_resend_rto(const struct kcp_conn *c)
+{
+	uint32_t	 rto = c->rtt.r_rto, x;
+
+	if (!c->x_have)
+		x = KCP_RTO_INITIAL;
+	else
+		x = c->x_srtt + 4 * c->x_var + c->cfg.cc_tti;
+	if (x > KCP_RTO_MAX)
+		x = KCP_RTO_MAX;
+	return rto > x ? rto : x;
+}
+
 static void
 kcp_conn_sslot_drop(struct kcp_conn *c, struct kcp_sslot *s)
 {
@@ -259,8 +341,10 @@ kcp_conn_sq_clear(struct kcp_conn *c, uint32_t una)
 		return;
 	while (c->sq_count > 0 && c->first_una < una) {
 		s = kcp_conn_sslot(c, c->first_una);
-		if (s->live)
+		if (s->live) {
+			kcp_conn_delivered(c, s, t);
 			kcp_conn_sslot_drop(c, s);
+		}
 		c->first_una++;
 		kcp_conn_find_una(c);
 		c->una_changed = 1;
@@ -310,6 +394,17 @@ kcp_conn_wake(struct kcp_conn *c, uint64_t now_ms)
 		return;
 	c->tick_on = 1;
 	c->tick_at = now_ms;
+}
+
+/* Ask for a data-only flush at at_ms (earlier requests win). */
+static void
+kcp_conn_pace(struct kcp_conn *c, uint64_t at_ms)
+{
+	if (c->write_closed)
+		return;
+	if (!c->pace || at_ms < c->pace_at)
+		c->pace_at = at_ms;
+	c->pace = 1;
 }
 
 ssize_t
@@ -362,6 +457,7 @@ kcp_conn_ack_one(struct kcp_conn *c, uint32_t num)
 	s = kcp_conn_sslot(c, num);
 	if (!s->live)
 		return 0;
+	kcp_conn_delivered(c, s, t);
 	kcp_conn_sslot_drop(c, s);
 	if (c->total_in_flight > 0)
 		c->total_in_flight--;
@@ -369,12 +465,44 @@ kcp_conn_ack_one(struct kcp_conn *c, uint32_t num)
 	return 1;
 }
 
+/*
+ * Instead of V2Ray's "timeout -= rto/3 before maxack" (which fires on
+ * plain reordering and otherwise waits most of an rto), a sent segment is
+ * lost once one sent more than the reordering window after it has been
+ * acked: it goes out at the next (immediate) data flush. The receiver
+ * sees an ordinary retransmission.
+ */
 static void
-kcp_conn_input_ack(struct kcp_conn *c, const struct kcp_segment *seg,
-    uint32_t t)
+kcp_conn_detect_loss(struct kcp_conn *c, uint32_t t, uint64_t now_ms)
 {
 	struct kcp_sslot	*s;
-	uint32_t		 maxack = 0, num, rto = c->rtt.r_rto;
+	uint32_t		 num, reo;
+	int			 lost = 0;
+
+	if (!c->deliv_have || c->sq_count == 0)
+		return;
+	reo = c->rtt.r_srtt / 4;
+	if (reo < KCP_CONN_REORDER_MS)
+		reo = KCP_CONN_REORDER_MS;
+	for (num = c->first_una; num != c->next_num; num++) {
+		s = kcp_conn_sslot(c, num);
+		if (!s->live || s->transmit == 0 ||
+		    kcp_timer_due(t, s->timeout) ||
+		    kcp_seq_diff(c->deliv_ts, s->ts) <= (int32_t)reo)
+			continue;
+		s->timeout = t;
+		lost = 1;
+	}
+	if (lost)
+		kcp_conn_pace(c, now_ms);
+}
+
+static void
+kcp_conn_input_ack(struct kcp_conn *c, const struct kcp_segment *seg,
+    uint32_t t, uint64_t now_ms)
+{
+	uint32_t		 maxack = 0, una = c->first_una;
+	uint32_t		 wnd = c->remote_wnd;
 	int			 removed, maxack_removed = 0;
 	size_t			 i;
 
@@ -382,6 +510,7 @@ kcp_conn_input_ack(struct kcp_conn *c, const struct kcp_segment *seg,
 		return;
 	if (c->remote_wnd < seg->rcv_wnd)
 		c->remote_wnd = seg->rcv_wnd;
+	c->deliv_have = 0;
 	kcp_conn_sq_clear(c, seg->rcv_next);
 	for (i = 0; i < seg->count; i++) {
 		removed = kcp_conn_ack_one(c, seg->nums[i]);
@@ -391,25 +520,21 @@ kcp_conn_input_ack(struct kcp_conn *c, const struct kcp_segment *seg,
 			maxack_removed = removed;
 		}
 	}
-	if (!maxack_removed)
-		return;
-	for (num = c->first_una; c->sq_count > 0 && num != maxack &&
-	    kcp_seq_before(num, maxack); num++) {
-		s = kcp_conn_sslot(c, num);
-		if (s->live)
-			s->timeout = kcp_fast_ack_timeout(s->timeout,
-			    s->transmit, rto);
-	}
-	if (t - seg->ts < KCP_RTT_SAMPLE_MAX)
+	kcp_conn_detect_loss(c, t, now_ms);
+	/* A window that opened is used now, not a TTI later. */
+	if (c->sq_count > 0 && (una != c->first_una || wnd != c->remote_wnd))
+		kcp_conn_pace(c, now_ms);
+	if (maxack_removed && t - seg->ts < KCP_RTT_SAMPLE_MAX)
 		kcp_rtt_sample(&c->rtt, t - seg->ts, t);
 }
 
 static void
-kcp_conn_flush_data(struct kcp_conn *c, uint32_t t)
+kcp_conn_flush_data(struct kcp_conn *c, uint32_t t, uint64_t now_ms)
 {
 	struct kcp_segment	 seg;
 	struct kcp_sslot	*s;
 	uint32_t		 limit, sent = 0, lost = 0, num, rto;
+	int			 last = 0;
 
 	if (c->write_closed)
 		return;
@@ -425,14 +550,29 @@ kcp_conn_flush_data(struct kcp_conn *c, uint32_t t)
 	rto = c->rtt.r_rto;
 	limit = kcp_flush_limit(c->cfg.cc_send_in_flight, c->remote_wnd,
 	    c->first_una, c->cfg.cc_congestion, c->ctrl_wnd);
+	if (limit > KCP_CONN_BURST)
+		limit = KCP_CONN_BURST;
 	memset(&seg, 0, offsetof(struct kcp_segment, nums));
 	seg.conv = c->conv;
 	seg.cmd = KCP_CMD_DATA;
 	seg.opt = kcp_conn_opt(c);
 	for (num = c->first_una; num != c->next_num; num++) {
 		s = kcp_conn_sslot(c, num);
-		if (!s->live || !kcp_timer_due(t, s->timeout))
+		if (!s->live)
 			continue;
+		/*
+		 * The peer drops what lies beyond its window without an ACK
+		 * (V2Ray sends it anyway). Only the first such segment goes,
+		 * on its rto timer: it finds a window that opened since the
+		 * last ACK.
+		 */
+		if (!kcp_seq_before(num, c->remote_wnd))
+			last = 1;
+		if (!kcp_timer_due(t, s->timeout)) {
+			if (last)
+				break;
+			continue;
+		}
 		seg.ts = t;
 		seg.num = num;
 		seg.snd_next = c->first_una;
@@ -450,8 +590,13 @@ kcp_conn_flush_data(struct kcp_conn *c, uint32_t t)
 		s->timeout = t + rto;
 		s->ts = t;
 		s->transmit++;
-		if (++sent >= limit)
+		if (last)
 			break;
+		if (++sent >= limit) {
+			/* More may be due: the next burst, shortly. */
+			kcp_conn_pace(c, now_ms + KCP_CONN_PACE_MS);
+			break;
+		}
 	}
 	if (getenv("KCP_TRACE") != NULL && sent > 0) /*TRACE*/
 		fprintf(stderr, "TR %u conv %u sent %u lost %u rto %u una %u rwnd %u next %u q %u lim %u\n", t, c->conv, sent, lost, rto, c->first_una, c->remote_wnd, c->next_num, c->sq_count, limit); /*TRACE*/
@@ -857,7 +1002,7 @@ kcp_conn_segment(const struct kcp_segment *seg, void *arg)
 		kcp_conn_wake(c, w->now_ms);
 		break;
 	case KCP_CMD_ACK:
-		kcp_conn_input_ack(c, seg, t);
+		kcp_conn_input_ack(c, seg, t, w->now_ms);
 		kcp_conn_wake(c, w->now_ms);
 		break;
 	default:
@@ -935,7 +1080,8 @@ kcp_conn_flush_at(struct kcp_conn *c, uint64_t now_ms)
 	    t - c->state_since > KCP_READY_CLOSE_MS)
 		kcp_conn_enter(c, KCP_STATE_TERMINATING, t);
 	kcp_conn_flush_acks(c, t);
-	kcp_conn_flush_data(c, t);
+	c->pace = 0;
+	kcp_conn_flush_data(c, t, now_ms);
 	if (t - c->last_cmd >= KCP_PING_INTERVAL_MS)
 		kcp_conn_send_cmd(c, t, KCP_CMD_PING);
 }
@@ -988,6 +1134,13 @@ kcp_conn_run(struct kcp_conn *c, uint64_t now_ms)
 	}
 	if (run)
 		kcp_conn_flush_at(c, now_ms);
+	else if (c->pace && kcp_conn_due(now_ms, c->pace_at)) {
+		c->pace = 0;
+		if (c->state == KCP_STATE_ACTIVE ||
+		    c->state == KCP_STATE_READY_TO_CLOSE)
+			kcp_conn_flush_data(c, kcp_conn_clock(c, now_ms),
+			    now_ms);
+	}
 	if (c->tick_on && !kcp_conn_tick_needed(c))
 		c->tick_on = 0;
 }
@@ -1003,6 +1156,8 @@ kcp_conn_next_timer(const struct kcp_conn *c)
 		at = c->tick_at;
 	if (c->kick && c->kick_at < at)
 		at = c->kick_at;
+	if (c->pace && c->pace_at < at)
+		at = c->pace_at;
 	return at;
 }
 

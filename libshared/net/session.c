@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
@@ -326,6 +328,48 @@ arm_current(struct session *s)
 static int	side_eof(struct session *, struct bufferevent *);
 
 /*
+ * libevent 2.1 reads at most 4096 bytes per callback (EVBUFFER_MAX_READ),
+ * whatever max_single_read says: on a bulk stream that is one epoll round,
+ * one codec pass and one write per 4 KiB. Take what the kernel already
+ * holds, up to room bytes, in one more read. Only bytes FIONREAD reports
+ * are read, so EOF and errors stay for libevent to see. Plain sockets
+ * only: a filter (TLS, WebSocket) must not be bypassed.
+ */
+static void
+pump_read_more(struct bufferevent *src, struct evbuffer *in, size_t room)
+{
+	struct evbuffer_iovec	 v[2];
+	evutil_socket_t		 fd = bufferevent_getfd(src);
+	int			 avail, nv, i;
+	ssize_t			 r;
+	size_t			 left;
+
+	if (fd < 0 || bufferevent_get_underlying(src) != NULL ||
+	    ioctl(fd, FIONREAD, &avail) == -1 || avail <= 0)
+		return;
+	if ((size_t)avail < room)
+		room = (size_t)avail;
+	if ((nv = evbuffer_reserve_space(in, (ev_ssize_t)room, v, 2)) < 1)
+		return;
+	left = room;
+	for (i = 0; i < nv; i++) {
+		if (v[i].iov_len > left)
+			v[i].iov_len = left;
+		left -= v[i].iov_len;
+	}
+	do
+		r = readv(fd, (struct iovec *)v, nv);
+	while (r == -1 && errno == EINTR);
+	left = r > 0 ? (size_t)r : 0;
+	for (i = 0; i < nv; i++) {
+		if (v[i].iov_len > left)
+			v[i].iov_len = left;
+		left -= v[i].iov_len;
+	}
+	evbuffer_commit_space(in, v, nv);
+}
+
+/*
  * Move what src has read to its peer, through the codecs of each side,
  * stopping src when the peer is full. Returns -1 when the session closed.
  */
@@ -349,6 +393,11 @@ pump(struct session *s, struct bufferevent *src)
 
 	if (n == 0)
 		return 0;
+	/* A full libevent read means more is probably waiting. */
+	if (n >= 4096 && n < PIPE_HIWAT && evbuffer_get_length(out) <
+	    PIPE_HIWAT && (bufferevent_get_enabled(src) & EV_READ))
+		pump_read_more(src, in, PIPE_HIWAT - n);
+	n = evbuffer_get_length(in);
 	if (sc != NULL) {
 		if (dc != NULL && s->scratch == NULL)
 			s->scratch = evbuffer_new();

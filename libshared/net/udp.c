@@ -166,3 +166,46 @@ udp_bind(const char *addr, uint16_t port)
 	}
 	return fd;
 }
+
+int
+udp_ports_open(struct udp_ports *up, struct inbound_rt *ib, const char *host,
+    void (*cb)(int, short, void *), char *err, size_t errlen)
+{
+	const struct conf_inbound	*ci = ib->c;
+	unsigned			 port;
+	int				 fd;
+
+	up->p = xcalloc((size_t)(ci->port.to - ci->port.from) + 1,
+	    sizeof(*up->p));
+	up->n = 0;
+	for (port = ci->port.from; port <= ci->port.to; port++) {
+		if ((fd = udp_bind(host, (uint16_t)port)) == -1) {
+			snprintf(err, errlen, "cannot listen on udp %s:%u: %s",
+			    host, port, strerror(errno));
+			udp_ports_close(up, ib->eng);
+			return -1;
+		}
+		up->p[up->n].ib = ib;
+		up->p[up->n].fd = fd;
+		up->p[up->n].ev = event_new(ib->eng->base, fd,
+		    EV_READ | EV_PERSIST, cb, &up->p[up->n]);
+		event_add(up->p[up->n].ev, NULL);
+		up->n++;
+	}
+	return 0;
+}
+
+void
+udp_ports_close(struct udp_ports *up, struct engine *eng)
+{
+	size_t	 i;
+
+	for (i = 0; i < up->n; i++) {
+		udp_flow_close_ctx(eng, &up->p[i]);
+		event_free(up->p[i].ev);
+		close(up->p[i].fd);
+	}
+	free(up->p);
+	up->p = NULL;
+	up->n = 0;
+}

@@ -73,4 +73,26 @@ void	udp_flow_close_ctx(struct engine *eng, void *in_ctx);
 /* Bind a UDP socket on addr:port; -1 with errno. Non-blocking. */
 int	udp_bind(const char *addr, uint16_t port);
 
+/*
+ * The UDP sockets of an inbound, one per port of its range, each read by
+ * cb(fd, what, port) where port is the struct udp_port (its ib, its fd).
+ */
+struct udp_port {
+	struct inbound_rt	*ib;
+	int			 fd;
+	struct event		*ev;
+};
+
+struct udp_ports {
+	struct udp_port		*p;
+	size_t			 n;
+};
+
+/* 0, or -1 with err naming the address that could not be bound. */
+int	udp_ports_open(struct udp_ports *up, struct inbound_rt *ib,
+	    const char *host, void (*cb)(int, short, void *), char *err,
+	    size_t errlen);
+/* Close every socket and the flows that came in through them. */
+void	udp_ports_close(struct udp_ports *up, struct engine *eng);
+
 #endif

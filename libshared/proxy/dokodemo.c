@@ -29,15 +29,8 @@
 #define SO_ORIGINAL_DST	80
 #endif
 
-struct dk_udp {
-	struct inbound_rt	*ib;
-	int			 fd;
-	struct event		*ev;
-};
-
 struct dk_state {
-	struct dk_udp		*udp;
-	size_t			 nudp;
+	struct udp_ports	 udp;
 };
 
 static bool
@@ -69,7 +62,7 @@ dk_accept(struct session *s)
 static void
 dk_reply(struct udp_flow *f, const uint8_t *p, size_t n)
 {
-	struct dk_udp		*u = f->in_ctx;
+	struct udp_port		*u = f->in_ctx;
 	struct sockaddr_storage	 ss;
 	int			 len;
 
@@ -80,7 +73,7 @@ dk_reply(struct udp_flow *f, const uint8_t *p, size_t n)
 static void
 dk_udp_read_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct dk_udp		*u = arg;
+	struct udp_port		*u = arg;
 	static uint8_t		 buf[UDP_MAX_DATAGRAM];
 	struct sockaddr_storage	 ss;
 	socklen_t		 sl;
@@ -108,20 +101,19 @@ dk_udp_read_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 static void
-dk_stop(struct inbound_rt *ib)
+dk_quiesce(struct inbound_rt *ib)
 {
 	struct dk_state	*st = ib->state;
-	size_t		 i;
 
-	if (st == NULL)
-		return;
-	for (i = 0; i < st->nudp; i++) {
-		udp_flow_close_ctx(ib->eng, &st->udp[i]);
-		event_free(st->udp[i].ev);
-		close(st->udp[i].fd);
-	}
-	free(st->udp);
-	free(st);
+	if (st != NULL)
+		udp_ports_close(&st->udp, ib->eng);
+}
+
+static void
+dk_stop(struct inbound_rt *ib)
+{
+	dk_quiesce(ib);
+	free(ib->state);
 	ib->state = NULL;
 }
 
@@ -130,32 +122,13 @@ dk_start(struct inbound_rt *ib, char *err, size_t errlen)
 {
 	const struct conf_inbound	*ci = ib->c;
 	struct dk_state			*st = xcalloc(1, sizeof(*st));
-	const char			*host = ci->listen ? ci->listen :
-					    "0.0.0.0";
-	unsigned			 p;
-	int				 fd;
 
 	ib->state = st;
 	ib->no_tcp = !(ci->dk_network & CONF_NETBIT_TCP);
 	if (!(ci->dk_network & CONF_NETBIT_UDP))
 		return 0;
-	st->udp = xcalloc((size_t)(ci->port.to - ci->port.from) + 1,
-	    sizeof(*st->udp));
-	for (p = ci->port.from; p <= ci->port.to; p++) {
-		if ((fd = udp_bind(host, (uint16_t)p)) == -1) {
-			snprintf(err, errlen, "cannot listen on udp %s:%u: %s",
-			    host, p, strerror(errno));
-			dk_stop(ib);
-			return -1;
-		}
-		st->udp[st->nudp].ib = ib;
-		st->udp[st->nudp].fd = fd;
-		st->udp[st->nudp].ev = event_new(ib->eng->base, fd,
-		    EV_READ | EV_PERSIST, dk_udp_read_cb, &st->udp[st->nudp]);
-		event_add(st->udp[st->nudp].ev, NULL);
-		st->nudp++;
-	}
-	return 0;
+	return udp_ports_open(&st->udp, ib, ci->listen ? ci->listen :
+	    "0.0.0.0", dk_udp_read_cb, err, errlen);
 }
 
 const struct inbound_ops dokodemo_inbound_ops = {
@@ -164,5 +137,6 @@ const struct inbound_ops dokodemo_inbound_ops = {
 	.tcp = true,
 	.start = dk_start,
 	.stop = dk_stop,
+	.quiesce = dk_quiesce,
 	.accept = dk_accept,
 };

@@ -40,15 +40,8 @@ struct socks_assoc {
 	struct socks_assoc	*next;
 };
 
-struct socks_udp {
-	struct inbound_rt	*ib;
-	int			 fd;
-	struct event		*ev;
-};
-
 struct socks_state {
-	struct socks_udp	*udp;
-	size_t			 nudp;
+	struct udp_ports	 udp;
 	struct socks_assoc	*assocs;
 };
 
@@ -417,7 +410,7 @@ socks_accept(struct session *s)
 static void
 socks_udp_reply(struct udp_flow *f, const uint8_t *p, size_t n)
 {
-	struct socks_udp	*u = f->in_ctx;
+	struct udp_port		*u = f->in_ctx;
 	struct socks_addr	 sa;
 	struct sockaddr_storage	 ss;
 	static uint8_t		 buf[UDP_MAX_DATAGRAM + 300];
@@ -437,7 +430,7 @@ socks_udp_reply(struct udp_flow *f, const uint8_t *p, size_t n)
 static void
 socks_udp_read_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct socks_udp	*u = arg;
+	struct udp_port		*u = arg;
 	struct socks_state	*st = u->ib->state;
 	static uint8_t		 buf[UDP_MAX_DATAGRAM];
 	struct sockaddr_storage	 ss;
@@ -476,24 +469,27 @@ socks_udp_read_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 static void
+socks_quiesce(struct inbound_rt *ib)
+{
+	struct socks_state	*st = ib->state;
+
+	if (st != NULL)
+		udp_ports_close(&st->udp, ib->eng);
+}
+
+static void
 socks_stop(struct inbound_rt *ib)
 {
 	struct socks_state	*st = ib->state;
 	struct socks_assoc	*a;
-	size_t			 i;
 
 	if (st == NULL)
 		return;
-	for (i = 0; i < st->nudp; i++) {
-		udp_flow_close_ctx(ib->eng, &st->udp[i]);
-		event_free(st->udp[i].ev);
-		close(st->udp[i].fd);
-	}
+	socks_quiesce(ib);
 	while ((a = st->assocs) != NULL) {
 		st->assocs = a->next;
 		free(a);
 	}
-	free(st->udp);
 	free(st);
 	ib->state = NULL;
 }
@@ -503,32 +499,12 @@ socks_start(struct inbound_rt *ib, char *err, size_t errlen)
 {
 	const struct conf_inbound	*ci = ib->c;
 	struct socks_state		*st = xcalloc(1, sizeof(*st));
-	const char			*host = ci->listen ? ci->listen :
-					    "127.0.0.1";
-	unsigned			 p;
-	int				 fd;
 
 	ib->state = st;
 	if (!ci->socks_udp)
 		return 0;
-	st->udp = xcalloc((size_t)(ci->port.to - ci->port.from) + 1,
-	    sizeof(*st->udp));
-	for (p = ci->port.from; p <= ci->port.to; p++) {
-		if ((fd = udp_bind(host, (uint16_t)p)) == -1) {
-			snprintf(err, errlen, "cannot listen on udp %s:%u: %s",
-			    host, p, strerror(errno));
-			socks_stop(ib);
-			return -1;
-		}
-		st->udp[st->nudp].ib = ib;
-		st->udp[st->nudp].fd = fd;
-		st->udp[st->nudp].ev = event_new(ib->eng->base, fd,
-		    EV_READ | EV_PERSIST, socks_udp_read_cb,
-		    &st->udp[st->nudp]);
-		event_add(st->udp[st->nudp].ev, NULL);
-		st->nudp++;
-	}
-	return 0;
+	return udp_ports_open(&st->udp, ib, ci->listen ? ci->listen :
+	    "127.0.0.1", socks_udp_read_cb, err, errlen);
 }
 
 const struct inbound_ops socks_inbound_ops = {
@@ -537,5 +513,6 @@ const struct inbound_ops socks_inbound_ops = {
 	.tcp = true,
 	.start = socks_start,
 	.stop = socks_stop,
+	.quiesce = socks_quiesce,
 	.accept = socks_accept,
 };

@@ -550,6 +550,22 @@ vout_udp_open_any(struct udp_flow *f)
 	return mux_worker_open_flow(w, f);
 }
 
+/* Stopping: idle mux connections go now instead of holding the grace. */
+static void
+vout_quiesce(struct outbound_rt *ob)
+{
+	struct vout_state	*st = ob->state;
+	struct vout_mux		*vm, *next;
+
+	if (st == NULL)
+		return;
+	for (vm = LIST_FIRST(&st->muxes); vm != NULL; vm = next) {
+		next = LIST_NEXT(vm, entry);
+		if (mux_worker_active(vm->w) == 0)
+			mux_worker_close(vm->w);	/* mux_gone frees vm */
+	}
+}
+
 const struct outbound_ops vmess_outbound_ops = {
 	.name = "vmess",
 	.proto = CONF_PROTO_VMESS,
@@ -557,4 +573,5 @@ const struct outbound_ops vmess_outbound_ops = {
 	.stop = vout_stop,
 	.open = vout_open,
 	.udp_open = vout_udp_open_any,
+	.quiesce = vout_quiesce,
 };
