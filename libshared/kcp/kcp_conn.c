@@ -333,7 +333,7 @@ kcp_conn_sslot_drop(struct kcp_conn *c, struct kcp_sslot *s)
 
 /* Drop every queued num < una, plain compare as V2Ray's window Clear. */
 static void
-kcp_conn_sq_clear(struct kcp_conn *c, uint32_t una)
+kcp_conn_sq_clear(struct kcp_conn *c, uint32_t una, uint32_t t)
 {
 	struct kcp_sslot	*s;
 
@@ -447,7 +447,7 @@ kcp_conn_send(struct kcp_conn *c, const void *p, size_t len,
 
 /* Remove an explicitly ACKed number (processAck). */
 static int
-kcp_conn_ack_one(struct kcp_conn *c, uint32_t num)
+kcp_conn_ack_one(struct kcp_conn *c, uint32_t num, uint32_t t)
 {
 	struct kcp_sslot	*s;
 
@@ -511,15 +511,18 @@ kcp_conn_input_ack(struct kcp_conn *c, const struct kcp_segment *seg,
 	if (c->remote_wnd < seg->rcv_wnd)
 		c->remote_wnd = seg->rcv_wnd;
 	c->deliv_have = 0;
-	kcp_conn_sq_clear(c, seg->rcv_next);
+	c->deliv_rtt_have = 0;
+	kcp_conn_sq_clear(c, seg->rcv_next, t);
 	for (i = 0; i < seg->count; i++) {
-		removed = kcp_conn_ack_one(c, seg->nums[i]);
+		removed = kcp_conn_ack_one(c, seg->nums[i], t);
 		/* V2Ray starts maxack at 0, so an ACK of only 0 gives none. */
 		if (maxack < seg->nums[i]) {
 			maxack = seg->nums[i];
 			maxack_removed = removed;
 		}
 	}
+	if (c->deliv_rtt_have)
+		kcp_conn_x_sample(c, c->deliv_rtt);
 	kcp_conn_detect_loss(c, t, now_ms);
 	/* A window that opened is used now, not a TTI later. */
 	if (c->sq_count > 0 && (una != c->first_una || wnd != c->remote_wnd))
@@ -547,7 +550,7 @@ kcp_conn_flush_data(struct kcp_conn *c, uint32_t t, uint64_t now_ms)
 		return;
 	}
 	c->una_changed = 0;
-	rto = c->rtt.r_rto;
+	rto = kcp_conn_resend_rto(c);
 	limit = kcp_flush_limit(c->cfg.cc_send_in_flight, c->remote_wnd,
 	    c->first_una, c->cfg.cc_congestion, c->ctrl_wnd);
 	if (limit > KCP_CONN_BURST)
@@ -601,7 +604,7 @@ kcp_conn_flush_data(struct kcp_conn *c, uint32_t t, uint64_t now_ms)
 	if (getenv("KCP_TRACE") != NULL && sent > 0) /*TRACE*/
 		fprintf(stderr, "TR %u conv %u sent %u lost %u rto %u una %u rwnd %u next %u q %u lim %u\n", t, c->conv, sent, lost, rto, c->first_una, c->remote_wnd, c->next_num, c->sq_count, limit); /*TRACE*/
 	if (c->cfg.cc_congestion && sent > 0 && c->total_in_flight != 0 &&
-	    rto != 0)
+	    c->rtt.r_rto != 0)
 		c->ctrl_wnd = kcp_ctrl_wnd_update(c->ctrl_wnd,
 		    kcp_loss_rate(lost, c->total_in_flight),
 		    c->cfg.cc_send_in_flight);
@@ -1023,7 +1026,7 @@ kcp_conn_segment(const struct kcp_segment *seg, void *arg)
 				break;
 			}
 		}
-		kcp_conn_sq_clear(c, seg->rcv_next);
+		kcp_conn_sq_clear(c, seg->rcv_next, t);
 		kcp_conn_ack_clear(c, seg->snd_next);
 		kcp_rtt_peer(&c->rtt, seg->peer_rto, t);
 		break;
