@@ -491,8 +491,10 @@ kcp_conn_detect_loss(struct kcp_conn *c, uint32_t t, uint64_t now_ms)
 		    kcp_seq_diff(c->deliv_ts, s->ts) <= (int32_t)reo)
 			continue;
 		s->timeout = t;
-		lost = 1;
+		lost++;
 	}
+	if (getenv("KCP_TRACE") != NULL) /*TRACE*/
+		fprintf(stderr, "RACK %u lost %d deliv %u\n", t, lost, c->deliv_ts); /*TRACE*/
 	if (lost)
 		kcp_conn_pace(c, now_ms);
 }
@@ -705,6 +707,8 @@ kcp_conn_emit_ack(struct kcp_conn *c, struct kcp_segment *seg)
 	seg->opt = kcp_conn_opt(c);
 	seg->rcv_next = c->rcv_next;
 	seg->rcv_wnd = kcp_rcv_wnd(c->rcv_next, c->cfg.cc_recv_in_flight);
+	if (getenv("KCP_TRACE") != NULL) /*TRACE*/
+		fprintf(stderr, "AK %u count %u rcv_next %u n %zu\n", kcp_conn_clock(c, 0) ,seg->count, c->rcv_next, c->ack_n); /*TRACE*/
 	(void)kcp_conn_emit(c, seg);
 	c->st.cs_acks_out++;
 	seg->count = 0;

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "socks/socks5.h"
@@ -485,7 +486,7 @@ socks_test_addr(struct socks_addr *a, uint8_t atyp, const char *dom,
 	for (i = 0; i < 16; i++)
 		a->ip[i] = (uint8_t)(0xA0 + i);
 	if (dom != NULL)
-		strncpy(a->domain, dom, sizeof(a->domain) - 1);
+		snprintf(a->domain, sizeof(a->domain), "%s", dom);
 }
 
 static void
