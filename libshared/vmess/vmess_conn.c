@@ -46,6 +46,14 @@ vmess_conn_cleanup(struct vmess_conn *vc)
 	vmess_body_cleanup(&vc->down);
 }
 
+/*
+ * Output space is reserved in batches that fit one 64 KiB allocation
+ * (libevent rounds chains up to a power of two), so a bulk stream costs
+ * one reserve/commit per ~30 chunks and no chain per chunk.
+ */
+#define CONN_BATCH	(65536 - 256)
+#define CONN_PEEK	16
+
 static int
 seal_one(struct vmess_body *b, const uint8_t *p, size_t n,
     struct evbuffer *dst, const char **errstr)
@@ -71,8 +79,13 @@ int
 vmess_conn_seal(struct vmess_body *b, struct evbuffer *src,
     struct evbuffer *dst, const char **errstr)
 {
-	uint8_t	 buf[VMESS_STREAM_SLICE];
-	size_t	 slice = vmess_body_chunk_size(b), n;
+	uint8_t			 buf[VMESS_STREAM_SLICE];
+	struct evbuffer_iovec	 sv[CONN_PEEK], v;
+	const uint8_t		*p;
+	size_t			 slice = vmess_body_chunk_size(b), per, n, k;
+	size_t			 total, done, w, off, c, m;
+	ssize_t			 r;
+	int			 nsv, i;
 
 	if (b->b_udp) {
 		/* One datagram, one chunk; 4.34 drops what does not fit. */
@@ -88,16 +101,103 @@ vmess_conn_seal(struct vmess_body *b, struct evbuffer *src,
 	}
 	if (slice > sizeof(buf))
 		slice = sizeof(buf);
-	while ((n = evbuffer_get_length(src)) > 0) {
-		if (n > slice)
-			n = slice;
-		/* Usually contiguous already: pullup then costs nothing. */
-		if (seal_one(b, evbuffer_pullup(src, (ev_ssize_t)n), n, dst,
-		    errstr) == -1)
-			return -1;
-		evbuffer_drain(src, n);
+	per = slice + VMESS_BODY_OVERHEAD_MAX;
+	k = CONN_BATCH / per > 0 ? CONN_BATCH / per : 1;
+	while (evbuffer_get_length(src) > 0) {
+		/* Seal straight from the source chains; copy only a chunk
+		 * that straddles two of them. */
+		if ((nsv = evbuffer_peek(src, -1, NULL, sv, CONN_PEEK)) >
+		    CONN_PEEK)
+			nsv = CONN_PEEK;
+		for (total = 0, i = 0; i < nsv; i++)
+			total += sv[i].iov_len;
+		if (total > k * slice)
+			total = k * slice;
+		if (evbuffer_reserve_space(dst, (ev_ssize_t)(((total +
+		    slice - 1) / slice) * per), &v, 1) != 1)
+			goto fail;
+		for (done = w = off = 0, i = 0; done < total; done += n) {
+			n = total - done < slice ? total - done : slice;
+			if (sv[i].iov_len - off >= n) {
+				p = (const uint8_t *)sv[i].iov_base + off;
+				off += n;
+			} else {
+				for (c = 0; c < n; c += m) {
+					m = sv[i].iov_len - off;
+					if (m > n - c)
+						m = n - c;
+					memcpy(buf + c, (const uint8_t *)
+					    sv[i].iov_base + off, m);
+					if ((off += m) == sv[i].iov_len) {
+						i++;
+						off = 0;
+					}
+				}
+				p = buf;
+			}
+			if (i < nsv && off == sv[i].iov_len) {
+				i++;
+				off = 0;
+			}
+			if ((r = vmess_body_seal(b, p, n, (uint8_t *)v.iov_base +
+			    w, v.iov_len - w)) < 0)
+				goto fail;
+			w += (size_t)r;
+		}
+		v.iov_len = w;
+		if (evbuffer_commit_space(dst, &v, 1) == -1)
+			goto fail;
+		evbuffer_drain(src, total);
 	}
 	return 0;
+ fail:
+	*errstr = "vmess: cannot seal a chunk";
+	return -1;
+}
+
+/*
+ * Opens one chunk whose bytes p[0..need) are contiguous into the batch
+ * space v (reserving more when the chunk's plaintext does not fit), or
+ * hands a datagram to dgram. Returns what vmess_body_open returns.
+ */
+static ssize_t
+open_one(struct vmess_body *b, const uint8_t *p, size_t need,
+    struct evbuffer *dst, struct evbuffer_iovec *v, size_t *w,
+    void (*dgram)(void *, const uint8_t *, size_t), void *arg,
+    const char **errstr)
+{
+	static uint8_t	 dg[VMESS_CHUNK_PAYLOAD_MAX];
+	size_t		 outlen, want;
+	ssize_t		 used;
+
+	if (dst == NULL) {
+		used = vmess_body_open(b, p, need, dg, sizeof(dg), &outlen,
+		    errstr);
+		if (used > 0 && outlen > 0)
+			dgram(arg, dg, outlen);
+		return used;
+	}
+	/* need (L, or a RAW slice) bounds the plaintext. */
+	want = need > 0 ? need : 1;
+	if (v->iov_len - *w < want) {
+		/* Commit what the batch holds, then take a fresh one. */
+		if (v->iov_base != NULL) {
+			v->iov_len = *w;
+			evbuffer_commit_space(dst, v, 1);
+		}
+		*w = 0;
+		if (evbuffer_reserve_space(dst, (ev_ssize_t)(want > CONN_BATCH ?
+		    want : CONN_BATCH), v, 1) != 1) {
+			v->iov_len = 0;
+			*errstr = "vmess: out of memory";
+			return -1;
+		}
+	}
+	used = vmess_body_open(b, p, need, (uint8_t *)v->iov_base + *w,
+	    v->iov_len - *w, &outlen, errstr);
+	if (used > 0)
+		*w += outlen;
+	return used;
 }
 
 int
@@ -105,11 +205,13 @@ vmess_conn_open(struct vmess_body *b, struct evbuffer *src,
     struct evbuffer *dst, void (*dgram)(void *, const uint8_t *, size_t),
     void *arg, const char **errstr)
 {
-	static uint8_t		 dg[VMESS_CHUNK_PAYLOAD_MAX];
-	struct evbuffer_iovec	 v;
+	static uint8_t		 tmp[VMESS_CHUNK_MAX];
+	uint8_t			 lenout[1];
+	struct evbuffer_iovec	 v = { NULL, 0 }, head;
 	const uint8_t		*p;
-	size_t			 avail, need, outlen;
+	size_t			 avail, need, w = 0, outlen;
 	ssize_t			 used;
+	int			 rc = 0;
 
 	while ((avail = evbuffer_get_length(src)) > 0 && !vmess_body_done(b)) {
 		if (b->b_mode == VMESS_BODY_RAW)
@@ -119,30 +221,44 @@ vmess_conn_open(struct vmess_body *b, struct evbuffer *src,
 		else
 			need = 2;
 		if (avail < need)
-			return 0;
-		p = evbuffer_pullup(src, (ev_ssize_t)need);
-		if (dst != NULL) {
-			if (evbuffer_reserve_space(dst, need > 0 ? (ev_ssize_t)need :
-			    1, &v, 1) != 1) {
-				*errstr = "vmess: out of memory";
-				return -1;
-			}
-			used = vmess_body_open(b, p, need, v.iov_base, v.iov_len,
-			    &outlen, errstr);
-			v.iov_len = used > 0 ? outlen : 0;
-			evbuffer_commit_space(dst, &v, 1);
-		} else {
-			used = vmess_body_open(b, p, need, dg, sizeof(dg),
-			    &outlen, errstr);
-			if (used > 0 && outlen > 0)
-				dgram(arg, dg, outlen);
+			break;
+		if (evbuffer_peek(src, -1, NULL, &head, 1) < 1)
+			break;
+		if (b->b_mode == VMESS_BODY_RAW && head.iov_len > 0 &&
+		    head.iov_len < need)
+			need = head.iov_len;
+		if (head.iov_len >= need)
+			p = head.iov_base;
+		else {
+			/* Straddles chains: one copy, no rearranging. */
+			evbuffer_copyout(src, tmp, need);
+			p = tmp;
 		}
-		if (used < 0)
-			return -1;
+		if (b->b_mode != VMESS_BODY_RAW && !b->b_pending) {
+			/* The length alone: it sizes the output space. */
+			if ((used = vmess_body_open(b, p, 2, lenout, 0,
+			    &outlen, errstr)) < 0) {
+				rc = -1;
+				break;
+			}
+			evbuffer_drain(src, (size_t)used);
+			continue;
+		}
+		used = open_one(b, p, need, dst, &v, &w, dgram, arg, errstr);
+		if (used < 0) {
+			rc = -1;
+			break;
+		}
 		if (used == 0)
-			return 0;
+			break;
 		evbuffer_drain(src, (size_t)used);
 	}
+	if (v.iov_base != NULL) {
+		v.iov_len = w;
+		evbuffer_commit_space(dst, &v, 1);
+	}
+	if (rc == -1)
+		return -1;
 	if (vmess_body_done(b)) {
 		/* 4.34 ignores anything after the end marker. */
 		evbuffer_drain(src, evbuffer_get_length(src));
