@@ -5,7 +5,6 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <stdio.h> /*TRACE*/
 
 #include "kcp/kcp_conn.h"
 #include "kcp/kcp_packet.h"
@@ -23,8 +22,15 @@
 #define KCP_CONN_BURST		32
 #define KCP_CONN_PACE_MS	2
 /*
+ * New DATA is acked within this many ms rather than at the next TTI
+ * tick: the peer learns of holes and of the moved window sooner. ACKs
+ * are still V2Ray's ACKs, only more of them.
+ */
+#define KCP_CONN_ACK_DELAY_MS	2
+/*
  * A segment counts as lost once one sent this much later was acked
- * (RACK-style); below it, jitter reorders. Also floored at srtt / 4.
+ * (RACK-style; at least srtt / 4). A lower bound that jitter can beat
+ * only costs a spurious copy.
  */
 #define KCP_CONN_REORDER_MS	10
 
@@ -72,6 +78,7 @@ struct kcp_conn {
 	int			 deliv_rtt_have;
 	uint32_t		 x_srtt;	/* our retransmission timer */
 	uint32_t		 x_var;
+	uint32_t		 x_min;		/* smallest RTT seen */
 	int			 x_have;
 	int			 una_changed;
 	int			 write_closed;
@@ -273,16 +280,26 @@ static void
 kcp_conn_delivered(struct kcp_conn *c, const struct kcp_sslot *s,
     uint32_t t)
 {
-	if (s->transmit == 0)
+	uint32_t	 r = t - s->ts;
+
+	if (s->transmit == 0 || r >= KCP_RTT_SAMPLE_MAX)
 		return;
+	if (s->transmit == 1) {
+		if (!c->deliv_rtt_have || r > c->deliv_rtt)
+			c->deliv_rtt = r;
+		c->deliv_rtt_have = 1;
+		if (!c->x_have || r < c->x_min)
+			c->x_min = r;
+	} else if (!c->x_have || r < c->x_min) {
+		/*
+		 * Sooner than any real round trip: the ACK is for an earlier
+		 * copy, and its send time says nothing about the others.
+		 */
+		return;
+	}
 	if (!c->deliv_have || kcp_seq_diff(s->ts, c->deliv_ts) > 0)
 		c->deliv_ts = s->ts;
 	c->deliv_have = 1;
-	if (s->transmit == 1 && t - s->ts < KCP_RTT_SAMPLE_MAX &&
-	    (!c->deliv_rtt_have || t - s->ts > c->deliv_rtt)) {
-		c->deliv_rtt = t - s->ts;
-		c->deliv_rtt_have = 1;
-	}
 }
 
 /* RFC 6298 smoothing of the per-ACK samples above. */
@@ -396,11 +413,15 @@ kcp_conn_wake(struct kcp_conn *c, uint64_t now_ms)
 	c->tick_at = now_ms;
 }
 
-/* Ask for a data-only flush at at_ms (earlier requests win). */
+/*
+ * Ask for an early flush at at_ms (earlier requests win): pending ACKs
+ * and due DATA only, no state timers.
+ */
 static void
 kcp_conn_pace(struct kcp_conn *c, uint64_t at_ms)
 {
-	if (c->write_closed)
+	if (c->state == KCP_STATE_TERMINATING ||
+	    c->state == KCP_STATE_TERMINATED)
 		return;
 	if (!c->pace || at_ms < c->pace_at)
 		c->pace_at = at_ms;
@@ -440,8 +461,11 @@ kcp_conn_send(struct kcp_conn *c, const void *p, size_t len,
 		c->sq_count++;
 		done += n;
 	}
-	if (done > 0)
+	if (done > 0) {
 		kcp_conn_wake(c, now_ms);
+		/* V2Ray holds new data until the next tick; no need. */
+		kcp_conn_pace(c, now_ms);
+	}
 	return (ssize_t)done;
 }
 
@@ -481,10 +505,12 @@ kcp_conn_detect_loss(struct kcp_conn *c, uint32_t t, uint64_t now_ms)
 
 	if (!c->deliv_have || c->sq_count == 0)
 		return;
-	reo = c->rtt.r_srtt / 4;
+	reo = c->x_srtt / 4;
 	if (reo < KCP_CONN_REORDER_MS)
 		reo = KCP_CONN_REORDER_MS;
-	for (num = c->first_una; num != c->next_num; num++) {
+	/* Nothing past the window's first segment has been sent. */
+	for (num = c->first_una; num != c->next_num &&
+	    !kcp_seq_before(c->remote_wnd, num); num++) {
 		s = kcp_conn_sslot(c, num);
 		if (!s->live || s->transmit == 0 ||
 		    kcp_timer_due(t, s->timeout) ||
@@ -493,8 +519,6 @@ kcp_conn_detect_loss(struct kcp_conn *c, uint32_t t, uint64_t now_ms)
 		s->timeout = t;
 		lost++;
 	}
-	if (getenv("KCP_TRACE") != NULL) /*TRACE*/
-		fprintf(stderr, "RACK %u lost %d deliv %u\n", t, lost, c->deliv_ts); /*TRACE*/
 	if (lost)
 		kcp_conn_pace(c, now_ms);
 }
@@ -538,8 +562,8 @@ kcp_conn_flush_data(struct kcp_conn *c, uint32_t t, uint64_t now_ms)
 {
 	struct kcp_segment	 seg;
 	struct kcp_sslot	*s;
-	uint32_t		 limit, sent = 0, lost = 0, num, rto;
-	int			 last = 0;
+	uint32_t		 limit, sent = 0, lost = 0, num, rto, thr = 0;
+	int			 last = 0, stalled;
 
 	if (c->write_closed)
 		return;
@@ -557,6 +581,20 @@ kcp_conn_flush_data(struct kcp_conn *c, uint32_t t, uint64_t now_ms)
 	    c->first_una, c->cfg.cc_congestion, c->ctrl_wnd);
 	if (limit > KCP_CONN_BURST)
 		limit = KCP_CONN_BURST;
+	/*
+	 * Stalled on the peer's window, with every segment in it sent: the
+	 * link is idle until the head is acked, so any segment in the
+	 * window still unacked after about a round trip goes again now
+	 * rather than at its timeout. A hole at the head costs a whole
+	 * window's worth of time; a duplicate costs one datagram.
+	 */
+	stalled = 0;
+	if (c->x_have && !kcp_seq_before(c->next_num, c->remote_wnd) &&
+	    !kcp_seq_before(c->remote_wnd - 1, c->first_una)) {
+		s = kcp_conn_sslot(c, c->remote_wnd - 1);
+		stalled = !s->live || s->transmit > 0;
+		thr = c->x_srtt + c->x_var;
+	}
 	memset(&seg, 0, offsetof(struct kcp_segment, nums));
 	seg.conv = c->conv;
 	seg.cmd = KCP_CMD_DATA;
@@ -573,7 +611,8 @@ kcp_conn_flush_data(struct kcp_conn *c, uint32_t t, uint64_t now_ms)
 		 */
 		if (!kcp_seq_before(num, c->remote_wnd))
 			last = 1;
-		if (!kcp_timer_due(t, s->timeout)) {
+		if (!kcp_timer_due(t, s->timeout) && (!stalled || last ||
+		    s->transmit == 0 || t - s->ts < thr)) {
 			if (last)
 				break;
 			continue;
@@ -603,8 +642,6 @@ kcp_conn_flush_data(struct kcp_conn *c, uint32_t t, uint64_t now_ms)
 			break;
 		}
 	}
-	if (getenv("KCP_TRACE") != NULL && sent > 0) /*TRACE*/
-		fprintf(stderr, "TR %u conv %u sent %u lost %u rto %u una %u rwnd %u next %u q %u lim %u\n", t, c->conv, sent, lost, rto, c->first_una, c->remote_wnd, c->next_num, c->sq_count, limit); /*TRACE*/
 	if (c->cfg.cc_congestion && sent > 0 && c->total_in_flight != 0 &&
 	    c->rtt.r_rto != 0)
 		c->ctrl_wnd = kcp_ctrl_wnd_update(c->ctrl_wnd,
@@ -707,8 +744,6 @@ kcp_conn_emit_ack(struct kcp_conn *c, struct kcp_segment *seg)
 	seg->opt = kcp_conn_opt(c);
 	seg->rcv_next = c->rcv_next;
 	seg->rcv_wnd = kcp_rcv_wnd(c->rcv_next, c->cfg.cc_recv_in_flight);
-	if (getenv("KCP_TRACE") != NULL) /*TRACE*/
-		fprintf(stderr, "AK %u count %u rcv_next %u n %zu\n", kcp_conn_clock(c, 0) ,seg->count, c->rcv_next, c->ack_n); /*TRACE*/
 	(void)kcp_conn_emit(c, seg);
 	c->st.cs_acks_out++;
 	seg->count = 0;
@@ -780,7 +815,8 @@ kcp_conn_rq_skip_empty(struct kcp_conn *c)
 }
 
 static void
-kcp_conn_input_data(struct kcp_conn *c, const struct kcp_segment *seg)
+kcp_conn_input_data(struct kcp_conn *c, const struct kcp_segment *seg,
+    uint64_t now_ms)
 {
 	struct kcp_rslot	*r;
 
@@ -796,6 +832,7 @@ kcp_conn_input_data(struct kcp_conn *c, const struct kcp_segment *seg)
 		return;
 	kcp_conn_ack_clear(c, seg->snd_next);
 	kcp_conn_ack_add(c, seg->num, seg->ts);
+	kcp_conn_pace(c, now_ms + KCP_CONN_ACK_DELAY_MS);
 	r = kcp_conn_rslot(c, seg->num);
 	if (r->present)
 		return;
@@ -1005,7 +1042,7 @@ kcp_conn_segment(const struct kcp_segment *seg, void *arg)
 	kcp_conn_peer_close_bit(c, seg->opt, t);
 	switch (seg->cmd) {
 	case KCP_CMD_DATA:
-		kcp_conn_input_data(c, seg);
+		kcp_conn_input_data(c, seg, w->now_ms);
 		kcp_conn_wake(c, w->now_ms);
 		break;
 	case KCP_CMD_ACK:
@@ -1118,6 +1155,7 @@ kcp_conn_due(uint64_t now_ms, uint64_t at)
 void
 kcp_conn_run(struct kcp_conn *c, uint64_t now_ms)
 {
+	uint32_t	 t;
 	int	 run = 0;
 
 	if (c->state == KCP_STATE_TERMINATED)
@@ -1144,9 +1182,14 @@ kcp_conn_run(struct kcp_conn *c, uint64_t now_ms)
 	else if (c->pace && kcp_conn_due(now_ms, c->pace_at)) {
 		c->pace = 0;
 		if (c->state == KCP_STATE_ACTIVE ||
-		    c->state == KCP_STATE_READY_TO_CLOSE)
-			kcp_conn_flush_data(c, kcp_conn_clock(c, now_ms),
-			    now_ms);
+		    c->state == KCP_STATE_READY_TO_CLOSE ||
+		    c->state == KCP_STATE_PEER_CLOSED ||
+		    c->state == KCP_STATE_PEER_TERMINATING) {
+			t = kcp_conn_clock(c, now_ms);
+			if (c->ack_dirty)
+				kcp_conn_flush_acks(c, t);
+			kcp_conn_flush_data(c, t, now_ms);
+		}
 	}
 	if (c->tick_on && !kcp_conn_tick_needed(c))
 		c->tick_on = 0;

@@ -720,9 +720,184 @@ test_kcp_conn_send_queue_cap(void **state)
 	assert_int_equal(kcp_conn_send_pending(s->c[0]), 389);
 	assert_int_equal(r, 389 * 1326);
 	assert_int_equal(kcp_conn_send(s->c[0], buf, 10, s->now), 0);
-	/* A first flush sends min(32, 194) x 20 = 640 >= 389 segments. */
+	/*
+	 * V2Ray would send min(32, 194) x 20 = 640 >= 389 at once; we stop
+	 * at the peer's initial window of 32 (in one burst of 32), and a
+	 * paced flush 2 ms later sends the one probe past it.
+	 */
 	kcp_conn_run(s->c[0], s->now);
-	assert_int_equal(kcp_conn_stats(s->c[0])->cs_data_out, 389);
+	assert_int_equal(kcp_conn_stats(s->c[0])->cs_data_out, 32);
+	assert_true(kcp_conn_next_timer(s->c[0]) <= s->now + 2);
+	s->now += 2;
+	kcp_conn_run(s->c[0], s->now);
+	assert_int_equal(kcp_conn_stats(s->c[0])->cs_data_out, 33);
+	assert_int_equal(s->side[0].log[32].num, 32);
+	sim_free(s);
+}
+
+static void
+ack_in(struct kcp_conn *c, uint64_t now, uint32_t rcv_wnd, uint32_t ts,
+    const uint32_t *nums, uint8_t count)
+{
+	struct kcp_segment	 seg;
+	uint8_t			 buf[2048];
+	ssize_t			 n;
+
+	memset(&seg, 0, sizeof(seg));
+	seg.conv = 4242;
+	seg.cmd = KCP_CMD_ACK;
+	seg.rcv_wnd = rcv_wnd;
+	seg.ts = ts;
+	seg.count = count;
+	if (count > 0)
+		memcpy(seg.nums, nums, count * sizeof(*nums));
+	n = kcp_segment_encode(&seg, buf, sizeof(buf));
+	assert_true(n > 0);
+	assert_int_equal(kcp_conn_input(c, buf, (size_t)n, now), 1);
+}
+
+/*
+ * Ours, not V2Ray's (the wire is the same): DATA stays inside the peer's
+ * advertised window apart from one probe, goes in bursts of at most 32
+ * spaced 2 ms apart, and a window that opens is used at once.
+ */
+static void
+test_kcp_conn_window_paced(void **state)
+{
+	struct kcp_conn_config	 cc = sim_config();
+	struct sim		*s = sim_new(31, 0, 0, 1, 1, &cc);
+	uint8_t			 buf[1326 * 200];
+	uint64_t		 t0;
+	size_t			 i, n;
+	uint32_t		 maxnum = 0;
+
+	s->link_up = 0;
+	memset(buf, 2, sizeof(buf));
+	assert_int_equal(kcp_conn_send(s->c[0], buf, sizeof(buf), s->now),
+	    (ssize_t)sizeof(buf));
+	kcp_conn_run(s->c[0], s->now);
+	s->now += 2;
+	kcp_conn_run(s->c[0], s->now);
+	assert_int_equal(s->side[0].nlog, 33);
+
+	/* The window opens to 100 mid-tick: sent now, 32 at a time. */
+	s->now += 5;
+	t0 = s->now;
+	ack_in(s->c[0], s->now, 100, 0, NULL, 0);
+	s->side[0].nlog = 0;
+	while (s->now < t0 + 40) {
+		kcp_conn_run(s->c[0], s->now);
+		s->now++;
+	}
+	n = s->side[0].nlog;
+	for (i = 0; i < n; i++) {
+		assert_int_equal(s->side[0].log[i].cmd, KCP_CMD_DATA);
+		if (s->side[0].log[i].num > maxnum)
+			maxnum = s->side[0].log[i].num;
+		/* Burst size: at most 32 in any one ms. */
+		if (i >= 32)
+			assert_true(s->side[0].log[i].at >
+			    s->side[0].log[i - 32].at);
+	}
+	/* 33..99 in the window, then the probe 100; nothing beyond. */
+	assert_int_equal(maxnum, 100);
+	assert_int_equal(n, 100 - 33 + 1);
+	assert_int_equal(s->side[0].log[0].at, t0);
+	assert_true(s->side[0].log[n - 1].at <= t0 + 6);
+	sim_free(s);
+}
+
+/*
+ * An ACK for segments sent well after earlier unacked ones marks those
+ * lost at once: they go again now, not an rto later (V2Ray would only
+ * pull their timeout in by rto/3).
+ */
+static void
+test_kcp_conn_fast_retransmit(void **state)
+{
+	struct kcp_conn_config	 cc = sim_config();
+	struct sim		*s = sim_new(37, 0, 0, 1, 1, &cc);
+	uint8_t			 buf[1326 * 5];
+	uint32_t		 late[5] = { 5, 6, 7, 8, 9 };
+	size_t			 i;
+
+	s->link_up = 0;
+	memset(buf, 3, sizeof(buf));
+	assert_int_equal(kcp_conn_send(s->c[0], buf, sizeof(buf), s->now),
+	    (ssize_t)sizeof(buf));
+	kcp_conn_run(s->c[0], s->now);		/* 0..4 at +0 */
+	s->now += 30;
+	assert_int_equal(kcp_conn_send(s->c[0], buf, sizeof(buf), s->now),
+	    (ssize_t)sizeof(buf));
+	kcp_conn_run(s->c[0], s->now);		/* 5..9 at +30 */
+	assert_int_equal(kcp_conn_stats(s->c[0])->cs_data_out, 10);
+	assert_int_equal(kcp_conn_stats(s->c[0])->cs_retrans, 0);
+
+	/* 5..9 acked 15 ms later: 0..4, 30 ms older, are lost. */
+	s->now += 15;
+	s->side[0].nlog = 0;
+	ack_in(s->c[0], s->now, 1000, 30, late, 5);
+	kcp_conn_run(s->c[0], s->now);
+	assert_int_equal(kcp_conn_stats(s->c[0])->cs_retrans, 5);
+	assert_int_equal(kcp_conn_send_pending(s->c[0]), 5);
+	for (i = 0; i < 5; i++) {
+		assert_int_equal(s->side[0].log[i].cmd, KCP_CMD_DATA);
+		assert_int_equal(s->side[0].log[i].num, i);
+	}
+
+	/* Acked segments sent at the same time as the rest prove nothing. */
+	sim_free(s);
+	s = sim_new(41, 0, 0, 1, 1, &cc);
+	s->link_up = 0;
+	assert_int_equal(kcp_conn_send(s->c[0], buf, sizeof(buf), s->now),
+	    (ssize_t)sizeof(buf));
+	kcp_conn_run(s->c[0], s->now);
+	s->now += 15;
+	ack_in(s->c[0], s->now, 1000, 0, late + 2, 1);	/* num 7: none */
+	late[0] = 3;
+	late[1] = 4;
+	ack_in(s->c[0], s->now, 1000, 0, late, 2);
+	kcp_conn_run(s->c[0], s->now);
+	assert_int_equal(kcp_conn_stats(s->c[0])->cs_retrans, 0);
+	assert_int_equal(kcp_conn_send_pending(s->c[0]), 3);
+	sim_free(s);
+}
+
+/* New DATA is acked within 2 ms even while the TTI tick is running. */
+static void
+test_kcp_conn_prompt_ack(void **state)
+{
+	struct kcp_conn_config	 cc = sim_config();
+	struct sim		*s = sim_new(43, 0, 0, 1, 1, &cc);
+	struct kcp_conn		*c = s->c[1];
+	struct kcp_segment	 seg;
+	uint8_t			 buf[2048];
+	ssize_t			 n;
+	uint64_t		 t1;
+	size_t			 i;
+
+	s->link_up = 0;
+	memset(&seg, 0, sizeof(seg));
+	seg.conv = 4242;
+	seg.cmd = KCP_CMD_DATA;
+	seg.data = (const uint8_t *)"abc";
+	seg.data_len = 3;
+	n = kcp_segment_encode(&seg, buf, sizeof(buf));
+	assert_int_equal(kcp_conn_input(c, buf, (size_t)n, s->now), 1);
+	kcp_conn_run(c, s->now);
+	assert_int_equal(count_cmd(&s->side[1], KCP_CMD_ACK, 0, UINT64_MAX),
+	    1);
+	s->now += 5;			/* the next tick is 50 ms away */
+	seg.num = 1;
+	n = kcp_segment_encode(&seg, buf, sizeof(buf));
+	assert_int_equal(kcp_conn_input(c, buf, (size_t)n, s->now), 1);
+	t1 = s->now;
+	for (i = 0; i < 3; i++) {
+		kcp_conn_run(c, s->now);
+		s->now++;
+	}
+	assert_int_equal(count_cmd(&s->side[1], KCP_CMD_ACK, t1, t1 + 3), 1);
+	assert_int_equal(s->side[1].log[s->side[1].nlog - 1].first, 1);
 	sim_free(s);
 }
 
@@ -923,6 +1098,9 @@ main(void)
 		cmocka_unit_test(test_kcp_conn_hostile_segments),
 		cmocka_unit_test(test_kcp_conn_receive_window),
 		cmocka_unit_test(test_kcp_conn_send_queue_cap),
+		cmocka_unit_test(test_kcp_conn_window_paced),
+		cmocka_unit_test(test_kcp_conn_fast_retransmit),
+		cmocka_unit_test(test_kcp_conn_prompt_ack),
 		cmocka_unit_test(test_kcp_conn_udp_echo),
 		cmocka_unit_test(test_kcp_conn_udp_echo_seed_header),
 	};
