@@ -20,34 +20,7 @@
 #define SRCDIR "."
 #endif
 
-struct fx {
-	struct conf		c;
-	struct conf_diag	d;
-};
-
-static int
-fx_setup(void **state)
-{
-	struct fx	*f = calloc(1, sizeof(*f));
-
-	if (f == NULL)
-		return -1;
-	conf_init(&f->c);
-	conf_diag_init(&f->d);
-	*state = f;
-	return 0;
-}
-
-static int
-fx_teardown(void **state)
-{
-	struct fx	*f = *state;
-
-	conf_cleanup(&f->c);
-	conf_diag_cleanup(&f->d);
-	free(f);
-	return 0;
-}
+#include "conf_fx.h"
 
 static int
 load(struct fx *f, const char *ini)
