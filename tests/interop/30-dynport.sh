@@ -15,26 +15,6 @@ start echo $VT echo-tcp $ECHO
 SUM=$($VT pattern 1048576 | sha256sum)
 
 # A free block of 100 ports for the dynamic range.
-range_base() {
-	python3 - <<'PY'
-import socket, random
-for _ in range(200):
-    b = random.randrange(20000, 60000, 100)
-    ok = True
-    for p in range(b, b + 100):
-        s = socket.socket()
-        try:
-            s.bind(("127.0.0.1", p))
-        except OSError:
-            ok = False
-        s.close()
-        if not ok:
-            break
-    if ok:
-        print(b); break
-PY
-}
-listening() { ss -ltnH "sport >= :$1 and sport <= :$2" | wc -l; }
 listening_set() { ss -ltnH "sport >= :$1 and sport <= :$2" | awk '{print $4}' | sort; }
 hold() { # PROXYPORT LO HI: hold 8 sessions to the echo server (by name: seed 000
 	# blocks private IPs); are some of them going into the range?

@@ -12,26 +12,6 @@ start http $VT http $HTTP
 start echo $VT echo-tcp $ECHO
 
 # A block of 100 free ports for the dynamic range.
-range_base() {
-	python3 - <<'PY'
-import socket, random
-for _ in range(200):
-    b = random.randrange(20000, 60000, 100)
-    ok = True
-    for p in range(b, b + 100):
-        s = socket.socket()
-        try:
-            s.bind(("127.0.0.1", p))
-        except OSError:
-            ok = False
-        s.close()
-        if not ok:
-            break
-    if ok:
-        print(b); break
-PY
-}
-listening() { ss -ltnH "sport >= :$1 and sport <= :$2" | wc -l; }
 hold() { # PROXYPORT LO HI: hold 8 sessions to the echo server (by name:
 	# the server blocks private IPs); do some go into the range?
 	python3 -c "

@@ -74,3 +74,26 @@ need_v2ray() {
 
 # Show a log when a test fails (for CI readers).
 show_log() { sed "s/^/# $1: /" "$T/$1.log" | tail -${2:-20}; }
+
+# range_base: the first port of a free block of 100 loopback ports.
+range_base() {
+	python3 - <<'PY'
+import socket, random
+for _ in range(200):
+    b = random.randrange(20000, 60000, 100)
+    ok = True
+    for p in range(b, b + 100):
+        s = socket.socket()
+        try:
+            s.bind(("127.0.0.1", p))
+        except OSError:
+            ok = False
+        s.close()
+        if not ok:
+            break
+    if ok:
+        print(b); break
+PY
+}
+# listening LO HI: how many TCP listeners in [LO, HI].
+listening() { ss -ltnH "sport >= :$1 and sport <= :$2" | wc -l; }
