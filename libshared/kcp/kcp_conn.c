@@ -19,7 +19,6 @@
  * cwnd x 20 in one go overflows socket buffers on the path (a relay's
  * default 208 KiB holds ~90 datagrams) and turns into loss.
  */
-#define KCP_CONN_BURST		32
 #define KCP_CONN_PACE_MS	2
 /*
  * New DATA is acked within this many ms rather than at the next TTI
