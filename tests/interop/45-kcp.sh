@@ -35,6 +35,11 @@ for pair in "ours v2ray" "v2ray ours" "ours ours"; do
 	udp=$(ss -uanH "( sport >= :$B and sport <= :$E )" | wc -l)
 	check "$n: dynamic mKCP ports listen on UDP ($udp)" test "$udp" -ge 2
 	check_eq "$n: after the switch, fetches still work" "3/3" sh -c "k=0; for i in 1 2 3; do [ \"\$(curl -s --max-time 10 --socks5 127.0.0.1:$CP http://127.0.0.1:$HTTP/)\" = 'hello from vt' ] && k=\$((k+1)); done; echo \$k/3"
+	if [ $2 = ours ]; then
+		# Our client's mKCP sockets are connected: they show the switch.
+		moved=$(ss -uanH "( dport >= :$B and dport <= :$E )" | wc -l)
+		check "$n: our vclient moved to the dynamic range ($moved sockets)" test "$moved" -ge 1
+	fi
 	stop srv; stop cli; sleep 0.5
 done
 
