@@ -54,9 +54,21 @@ session_new(struct engine *eng, struct inbound_rt *in,
 	if (in != NULL)
 		in->nsess++;
 	/* Bytes the remote side is not ready for yet stay in the kernel. */
-	bufferevent_setwatermark(cbev, EV_READ, 0, PIPE_HIWAT);
+	bufferevent_setwatermark(cbev, EV_READ, 0, session_hiwat(s));
 	session_set_timeout(s, s->policy.handshake);
 	return s;
+}
+
+size_t
+session_hiwat(const struct session *s)
+{
+	int	 kb = s->policy.buffer_size;
+
+	if (kb < 0 || kb > PIPE_HIWAT_MAX / 1024)
+		return PIPE_HIWAT_MAX;
+	if (kb < PIPE_HIWAT_MIN / 1024)
+		return PIPE_HIWAT_MIN;
+	return (size_t)kb * 1024;
 }
 
 void
@@ -195,7 +207,9 @@ session_tune_socket(struct bufferevent *bev)
 	if (fd >= 0)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	bufferevent_set_max_single_read(bev, 128 * 1024);
-	bufferevent_set_max_single_write(bev, 128 * 1024);
+	/* One writev may carry a whole watermark's worth: fewer pushes
+	 * through the TCP stack per byte on a bulk stream. */
+	bufferevent_set_max_single_write(bev, 1024 * 1024);
 }
 
 void
@@ -393,15 +407,16 @@ pump(struct session *s, struct bufferevent *src)
 	struct evbuffer		*out = bufferevent_get_output(dst);
 	struct evbuffer		*plain = in;
 	size_t			 n = evbuffer_get_length(in);
+	size_t			 hiwat = session_hiwat(s);
 	const char		*err = NULL;
 	int			 rc = 0;
 
 	if (n == 0)
 		return 0;
 	/* A full libevent read means more is probably waiting. */
-	if (n >= 4096 && n < PIPE_HIWAT && evbuffer_get_length(out) <
-	    PIPE_HIWAT && (bufferevent_get_enabled(src) & EV_READ))
-		pump_read_more(src, in, PIPE_HIWAT - n);
+	if (n >= 4096 && n < hiwat && evbuffer_get_length(out) < hiwat &&
+	    (bufferevent_get_enabled(src) & EV_READ))
+		pump_read_more(src, in, hiwat - n);
 	n = evbuffer_get_length(in);
 	if (sc != NULL) {
 		if (dc != NULL && s->scratch == NULL)
@@ -424,10 +439,10 @@ pump(struct session *s, struct bufferevent *src)
 	else
 		s->down_bytes += n;
 	touch(s);
-	if (evbuffer_get_length(out) >= PIPE_HIWAT) {
+	if (evbuffer_get_length(out) >= hiwat) {
 		/* Peer is slower than us: stop reading until it drains. */
 		bufferevent_disable(src, EV_READ);
-		bufferevent_setwatermark(dst, EV_WRITE, PIPE_HIWAT / 2, 0);
+		bufferevent_setwatermark(dst, EV_WRITE, hiwat / 2, 0);
 	}
 	if (rc == 1)		/* the codec saw the peer's end marker */
 		return side_eof(s, src);

@@ -26,8 +26,16 @@ struct outbound_rt;
 struct session;
 struct udp_flow;
 
-/* Reading from one side stops when the other side holds this much. */
-#define PIPE_HIWAT	(256 * 1024)
+/*
+ * Reading from one side stops when the other side holds this much: the
+ * policy's bufferSize for sessions (V2Ray's default on x86-64, 512 KiB,
+ * is also what internal links use), kept within [PIPE_HIWAT_MIN,
+ * PIPE_HIWAT_MAX]: 0 ("no buffer") still needs room for one read, and
+ * "unlimited" (< 0) is capped, since a buffer is never unbounded here.
+ */
+#define PIPE_HIWAT	(512 * 1024)
+#define PIPE_HIWAT_MIN	(16 * 1024)
+#define PIPE_HIWAT_MAX	(8 * 1024 * 1024)
 
 enum session_state {
 	SESSION_HANDSHAKE = 0,	/* inbound reading its header */
@@ -148,6 +156,8 @@ void	session_set_timeout(struct session *s, int seconds);
 void	session_shutdown_socket(struct session *s, struct bufferevent *bev);
 /* Pair half-close: a finished flush is the partner's EOF. */
 void	session_shutdown_pair(struct session *s, struct bufferevent *bev);
+/* The session's watermark: its policy bufferSize, clamped (PIPE_HIWAT). */
+size_t	session_hiwat(const struct session *s);
 
 /*
  * Tune a connected TCP stream: no Nagle (as Go, hence V2Ray, does) and

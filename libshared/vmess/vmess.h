@@ -68,6 +68,14 @@ struct evp_cipher_ctx_st;	/* OpenSSL's EVP_CIPHER_CTX */
 #define VMESS_BODY_OVERHEAD_MAX	(2 + 16 + 63)
 /* 4.34 writers keep a whole generic chunk within this (§6.2). */
 #define VMESS_CHUNK_WRITE_MAX	2048
+/*
+ * What we write on a TCP stream instead: 4.34 readers take any L up to
+ * 65535 (§6.2), and a 16 KiB chunk pays the per-chunk AEAD set-up (nonce,
+ * tag, mask) once per 16 KiB instead of once per 2 KiB. With masking the
+ * lengths are not visible on the wire either way. Four such chunks with
+ * their overhead fit one 64 KiB evbuffer chain.
+ */
+#define VMESS_CHUNK_STREAM_MAX	(16384 - 64)
 /* NONE+S over a stream: 4.34 cuts plaintext into slices of this (§6.3). */
 #define VMESS_STREAM_SLICE	8192
 
@@ -447,6 +455,9 @@ int	vmess_chacha_key(const uint8_t key[16], uint8_t out[32]);
 
 /* Plaintext per chunk a 4.34 writer uses (1966 GCM+P, 2030, 8192 ...). */
 size_t	vmess_body_chunk_size(const struct vmess_body *b);
+/* Plaintext per chunk our stream writer uses: VMESS_CHUNK_STREAM_MAX whole
+ * chunks on TCP, the 4.34 size for datagrams and NONE streams. */
+size_t	vmess_body_stream_chunk_size(const struct vmess_body *b);
 /* Largest plaintext one seal accepts (what fits in L <= 65535). */
 size_t	vmess_body_max_payload(const struct vmess_body *b);
 

@@ -118,6 +118,15 @@ vmess_body_chunk_size(const struct vmess_body *b)
 }
 
 size_t
+vmess_body_stream_chunk_size(const struct vmess_body *b)
+{
+	if (b->b_mode != VMESS_BODY_CHUNK || b->b_udp)
+		return vmess_body_chunk_size(b);
+	return VMESS_CHUNK_STREAM_MAX - 2 - b->b_overhead -
+	    ((b->b_opt & VMESS_OPT_P) ? 64 : 0);
+}
+
+size_t
 vmess_body_max_payload(const struct vmess_body *b)
 {
 	switch (b->b_mode) {

@@ -79,10 +79,10 @@ int
 vmess_conn_seal(struct vmess_body *b, struct evbuffer *src,
     struct evbuffer *dst, const char **errstr)
 {
-	uint8_t			 buf[VMESS_STREAM_SLICE];
+	uint8_t			 buf[VMESS_CHUNK_STREAM_MAX];
 	struct evbuffer_iovec	 sv[CONN_PEEK], v;
 	const uint8_t		*p;
-	size_t			 slice = vmess_body_chunk_size(b), per, n, k;
+	size_t			 slice = vmess_body_stream_chunk_size(b), per, n, k;
 	size_t			 total, done, w, off, c, m;
 	ssize_t			 r;
 	int			 nsv, i;

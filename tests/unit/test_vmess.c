@@ -18,6 +18,9 @@
 
 #include "crypto/vcrypto.h"
 #include "vmess/vmess.h"
+#include "vmess/vmess_conn.h"
+
+#include <event2/buffer.h>
 
 #ifndef SRCDIR
 #define SRCDIR "."
@@ -890,6 +893,87 @@ test_vmess_body_roundtrip_all(void **state)
 	}
 }
 
+/*
+ * The evbuffer codecs (vmess_conn.c) for every security: a stream sealed
+ * in uneven pieces and opened from uneven pieces of the wire comes back
+ * byte for byte, and no whole chunk exceeds VMESS_CHUNK_STREAM_MAX.
+ */
+static void
+test_vmess_conn_stream(void **state)
+{
+	static const struct { uint8_t sec, opt; } cases[] = {
+		{ VMESS_SEC_AES128GCM, 0x0d }, { VMESS_SEC_AES128GCM, 0x01 },
+		{ VMESS_SEC_CHACHA20, 0x0d }, { VMESS_SEC_LEGACY, 0x01 },
+		{ VMESS_SEC_NONE, 0x05 }, { VMESS_SEC_NONE, 0x00 },
+	};
+	static uint8_t	 data[1 << 20], got[1 << 20];
+	uint8_t		 k[16], iv[16], *w;
+	struct vmess_body s, o;
+	struct evbuffer	*src, *wire, *part, *dst;
+	const char	*err;
+	size_t		 i, off, n, wl, p, l, maxl;
+	uint32_t	 x = 12345;
+
+	for (i = 0; i < sizeof(data); i++) {
+		x = x * 1103515245 + 12345;
+		data[i] = (uint8_t)(x >> 16);
+	}
+	memset(k, 7, sizeof(k));
+	memset(iv, 9, sizeof(iv));
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(vmess_body_init(&s, cases[i].sec, cases[i].opt,
+		    k, iv, false), 0);
+		assert_int_equal(vmess_body_init(&o, cases[i].sec, cases[i].opt,
+		    k, iv, false), 0);
+		src = evbuffer_new();
+		wire = evbuffer_new();
+		part = evbuffer_new();
+		dst = evbuffer_new();
+		for (off = 0; off < sizeof(data); off += n) {
+			x = x * 1103515245 + 12345;
+			n = (x >> 8) % 200000 + 1;
+			if (n > sizeof(data) - off)
+				n = sizeof(data) - off;
+			evbuffer_add(src, data + off, n);
+			assert_int_equal(vmess_conn_seal(&s, src, wire, &err),
+			    0);
+			assert_int_equal(evbuffer_get_length(src), 0);
+		}
+		wl = evbuffer_get_length(wire);
+		w = evbuffer_pullup(wire, -1);
+		/* Unmasked GCM lengths are readable: check the chunk cap. */
+		if (cases[i].sec == VMESS_SEC_AES128GCM &&
+		    cases[i].opt == 0x01) {
+			for (p = 0, maxl = 0; p < wl; p += 2 + l) {
+				l = (size_t)w[p] << 8 | w[p + 1];
+				if (l > maxl)
+					maxl = l;
+			}
+			assert_int_equal(p, wl);
+			assert_int_equal(2 + maxl, VMESS_CHUNK_STREAM_MAX);
+		}
+		/* Open from pieces of 1..40000 bytes. */
+		for (p = 0; p < wl; p += n) {
+			x = x * 1103515245 + 12345;
+			n = (x >> 8) % 40000 + 1;
+			if (n > wl - p)
+				n = wl - p;
+			evbuffer_add(part, w + p, n);
+			assert_int_equal(vmess_conn_open(&o, part, dst, NULL,
+			    NULL, &err), 0);
+		}
+		assert_int_equal(evbuffer_get_length(dst), sizeof(data));
+		evbuffer_remove(dst, got, sizeof(got));
+		assert_memory_equal(got, data, sizeof(data));
+		evbuffer_free(src);
+		evbuffer_free(wire);
+		evbuffer_free(part);
+		evbuffer_free(dst);
+		vmess_body_cleanup(&s);
+		vmess_body_cleanup(&o);
+	}
+}
+
 /* Writer chunk sizes of §6.2/6.3. */
 static void
 test_vmess_body_limits(void **state)
@@ -927,6 +1011,22 @@ test_vmess_body_limits(void **state)
 	    false), 0);
 	assert_int_equal(b.b_mode, VMESS_BODY_STREAM);
 	assert_int_equal(vmess_body_chunk_size(&b), 8192);
+	assert_int_equal(vmess_body_stream_chunk_size(&b), 8192);
+	vmess_body_cleanup(&b);
+	/* Our stream writer: 16 KiB whole chunks on TCP, 4.34's on UDP. */
+	assert_int_equal(vmess_body_init(&b, VMESS_SEC_AES128GCM, 0x0d, k, iv,
+	    false), 0);
+	assert_int_equal(vmess_body_stream_chunk_size(&b),
+	    VMESS_CHUNK_STREAM_MAX - 2 - 16 - 64);
+	vmess_body_cleanup(&b);
+	assert_int_equal(vmess_body_init(&b, VMESS_SEC_AES128GCM, 0x0d, k, iv,
+	    true), 0);
+	assert_int_equal(vmess_body_stream_chunk_size(&b), 1966);
+	vmess_body_cleanup(&b);
+	assert_int_equal(vmess_body_init(&b, VMESS_SEC_LEGACY, 0x01, k, iv,
+	    false), 0);
+	assert_int_equal(vmess_body_stream_chunk_size(&b),
+	    VMESS_CHUNK_STREAM_MAX - 2 - 4);
 	vmess_body_cleanup(&b);
 	/* AUTO and unknown securities have no body. */
 	assert_int_equal(vmess_body_init(&b, VMESS_SEC_AUTO, 0x0d, k, iv,
@@ -1480,6 +1580,7 @@ main(void)
 		cmocka_unit_test(test_vmess_server_decode_aead),
 		cmocka_unit_test(test_vmess_server_decode_legacy),
 		cmocka_unit_test(test_vmess_replay_filters),
+		cmocka_unit_test(test_vmess_conn_stream),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
