@@ -249,10 +249,9 @@ vcrypto_random(void *p, size_t len)
 }
 
 uint32_t
-vcrypto_fnv1a32(const void *p, size_t len)
+vcrypto_fnv1a32_more(uint32_t h, const void *p, size_t len)
 {
 	const uint8_t	*b = p;
-	uint32_t	 h = 0x811c9dc5u;
 	size_t		 i;
 
 	for (i = 0; i < len; i++) {
@@ -260,6 +259,12 @@ vcrypto_fnv1a32(const void *p, size_t len)
 		h *= 0x01000193u;
 	}
 	return h;
+}
+
+uint32_t
+vcrypto_fnv1a32(const void *p, size_t len)
+{
+	return vcrypto_fnv1a32_more(VCRYPTO_FNV1A32_INIT, p, len);
 }
 
 /* Bitwise: only ever run over 12-byte AuthIDs, and needs no table setup. */

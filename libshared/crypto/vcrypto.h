@@ -68,6 +68,9 @@ int	vcrypto_random(void *p, size_t len);
 
 /* FNV-1a 32 (offset 0x811C9DC5, prime 0x01000193). */
 uint32_t vcrypto_fnv1a32(const void *p, size_t len);
+/* FNV-1a continued over more bytes: start from VCRYPTO_FNV1A32_INIT. */
+#define VCRYPTO_FNV1A32_INIT	0x811c9dc5u
+uint32_t vcrypto_fnv1a32_more(uint32_t h, const void *p, size_t len);
 /* CRC-32/IEEE, the zlib crc32() of the whole buffer. */
 uint32_t vcrypto_crc32(const void *p, size_t len);
 /* SipHash-2-4, for hash tables whose keys a peer may influence. */

@@ -35,7 +35,13 @@
 #define MUX_MAX_META		512	/* L above this is fatal */
 #define MUX_MIN_META		4	/* id + status + option */
 #define MUX_MIN_META_NEW	8	/* 4.34's own check; see decoder */
-#define MUX_CHUNK		8192	/* stream writer's data split */
+#define MUX_CHUNK		8192	/* 4.34's stream writer's data split */
+/*
+ * Ours: a Keep frame carries up to this much, so a 64 KiB read block moves
+ * into the link as one frame without a copy. 4.34 readers take any N up
+ * to 65535 on a stream session (§1.3); UDP keeps MUX_UDP_MAX.
+ */
+#define MUX_FRAME_DATA_MAX	65535
 #define MUX_UDP_MAX		2048	/* more aborts the session */
 #define MUX_DOMAIN_MAX		255	/* one length byte */
 /* 2 + L for the largest New (255-byte domain) + 2 for N. */

@@ -95,16 +95,24 @@ send_end(struct mux_worker *w, uint16_t id, int error)
 		bufferevent_write(w->bev, buf, (size_t)n);
 }
 
-/* Data from a sub-session toward the peer, cut into 8 KiB Keep frames. */
+/*
+ * Data from a sub-session toward the peer as Keep frames, one per source
+ * chain where a chain fits in a frame, so whole chains move instead of
+ * being copied (see pump_read_more).
+ */
 static void
 send_keep(struct mux_worker *w, uint16_t id, struct evbuffer *src, size_t n)
 {
-	struct evbuffer	*out = bufferevent_get_output(w->bev);
-	uint8_t		 hdr[MUX_FRAME_KEEP_HDR_LEN];
-	size_t		 k;
+	struct evbuffer		*out = bufferevent_get_output(w->bev);
+	struct evbuffer_iovec	 head;
+	uint8_t			 hdr[MUX_FRAME_KEEP_HDR_LEN];
+	size_t			 k;
 
 	while (n > 0) {
-		k = n > MUX_CHUNK ? MUX_CHUNK : n;
+		k = n > MUX_FRAME_DATA_MAX ? MUX_FRAME_DATA_MAX : n;
+		if (evbuffer_peek(src, -1, NULL, &head, 1) >= 1 &&
+		    head.iov_len > 0 && head.iov_len < k)
+			k = head.iov_len;
 		mux_frame_encode_keep_hdr(id, k, hdr, sizeof(hdr));
 		evbuffer_add(out, hdr, sizeof(hdr));
 		evbuffer_remove_buffer(src, out, k);
@@ -375,6 +383,18 @@ server_new(struct mux_worker *w, const struct mux_frame *f)
 	return 0;
 }
 
+/* A session that lags far behind pauses the link until it catches up,
+ * rather than have its backlog grow without bound. */
+static void
+sub_lag_check(struct mux_worker *w, struct mux_sub *m, struct evbuffer *out)
+{
+	if (evbuffer_get_length(out) > MUX_SESS_HIWAT && !w->paused) {
+		w->paused = true;
+		bufferevent_disable(w->bev, EV_READ);
+		bufferevent_setwatermark(m->b, EV_WRITE, MUX_SESS_HIWAT / 2, 0);
+	}
+}
+
 static void
 deliver(struct mux_worker *w, struct mux_sub *m, const uint8_t *p, size_t n)
 {
@@ -398,13 +418,38 @@ deliver(struct mux_worker *w, struct mux_sub *m, const uint8_t *p, size_t n)
 		return;
 	out = bufferevent_get_output(m->b);
 	evbuffer_add(out, p, n);
-	if (evbuffer_get_length(out) > MUX_SESS_HIWAT && !w->paused) {
-		/* This session lags far behind: pause the link until it
-		 * catches up rather than buffer without bound. */
-		w->paused = true;
-		bufferevent_disable(w->bev, EV_READ);
-		bufferevent_setwatermark(m->b, EV_WRITE, MUX_SESS_HIWAT / 2, 0);
-	}
+	sub_lag_check(w, m, out);
+}
+
+/*
+ * The hot path: a plain Keep with data for a TCP session (0004 id 02 01 N,
+ * all of it in `in`) moves its data from the link's buffer to the
+ * session's, whole chains without a copy, instead of being pulled up and
+ * copied. Returns false for anything else, which takes the general path.
+ */
+static bool
+fast_keep(struct mux_worker *w, struct evbuffer *in, size_t framelen)
+{
+	uint8_t		 h[MUX_FRAME_KEEP_HDR_LEN];
+	struct mux_sub	*m;
+	struct evbuffer	*out;
+	size_t		 n;
+
+	if (framelen < sizeof(h) ||
+	    evbuffer_copyout(in, h, sizeof(h)) != (ev_ssize_t)sizeof(h))
+		return false;
+	n = (size_t)h[6] << 8 | h[7];
+	if (h[0] != 0 || h[1] != 4 || h[4] != MUX_STATUS_KEEP ||
+	    h[5] != MUX_OPT_DATA || framelen != sizeof(h) + n)
+		return false;
+	m = sub_find(w, (uint16_t)(h[2] << 8 | h[3]));
+	if (m == NULL || m->control || m->udp || m->b == NULL || m->s == NULL)
+		return false;
+	evbuffer_drain(in, sizeof(h));
+	out = bufferevent_get_output(m->b);
+	evbuffer_remove_buffer(in, out, n);
+	sub_lag_check(w, m, out);
+	return true;
 }
 
 static void
@@ -503,6 +548,8 @@ link_read_cb(struct bufferevent *bev, void *arg)
 	ssize_t			 used;
 
 	while (!w->dead && !w->paused && (n = frame_size(in)) > 0) {
+		if (fast_keep(w, in, n))
+			continue;
 		p = evbuffer_pullup(in, (ev_ssize_t)n);
 		used = mux_frame_decode(p, n, &f, &err);
 		if (used <= 0) {

@@ -345,46 +345,60 @@ static int	side_eof(struct session *, struct bufferevent *);
  * libevent 2.1 reads at most 4096 bytes per callback (EVBUFFER_MAX_READ),
  * whatever max_single_read says: on a bulk stream that is one epoll round,
  * one codec pass and one write per 4 KiB. Take what the kernel already
- * holds, up to room bytes, in one more read. Only bytes FIONREAD reports
+ * holds, up to room bytes, in one more readv. Only bytes FIONREAD reports
  * are read, so EOF and errors stay for libevent to see. Plain sockets
  * only: a filter (TLS, WebSocket) must not be bypassed.
+ *
+ * The bytes land in blocks of READ_BLOCK added to the buffer by
+ * reference, one chain each: a chain moves between evbuffers without a
+ * copy only whole, so a Mux writer can send each block as one Keep frame
+ * (a frame carries at most 65535 bytes) without copying it.
  */
+#define READ_BLOCK	(65536 - 128)	/* + malloc's header: one 64 KiB */
+#define READ_BLOCKS	(PIPE_HIWAT_MAX / READ_BLOCK + 1)
+
+static void
+block_free(const void *data, size_t len, void *arg)
+{
+	free(arg);
+}
+
 static void
 pump_read_more(struct bufferevent *src, struct evbuffer *in, size_t room)
 {
-	struct evbuffer_iovec	 v[2];
-	evutil_socket_t		 fd = bufferevent_getfd(src);
-	int			 avail, nv, i;
-	ssize_t			 r;
-	size_t			 left;
+	struct iovec	 v[READ_BLOCKS];
+	evutil_socket_t	 fd = bufferevent_getfd(src);
+	int		 avail, nv, i;
+	ssize_t		 r;
+	size_t		 left, k;
 
 	if (fd < 0 || bufferevent_get_underlying(src) != NULL ||
 	    ioctl(fd, FIONREAD, &avail) == -1 || avail <= 0)
 		return;
 	if ((size_t)avail < room)
 		room = (size_t)avail;
-	/* The socket bufferevent keeps the end frozen outside its reads. */
-	evbuffer_unfreeze(in, 0);
-	if ((nv = evbuffer_reserve_space(in, (ev_ssize_t)room, v, 2)) < 1) {
-		evbuffer_freeze(in, 0);
+	for (nv = 0, left = room; left > 0 && nv < READ_BLOCKS; nv++) {
+		k = left < READ_BLOCK ? left : READ_BLOCK;
+		if ((v[nv].iov_base = malloc(k)) == NULL)
+			break;
+		v[nv].iov_len = k;
+		left -= k;
+	}
+	if (nv == 0)
 		return;
-	}
-	left = room;
-	for (i = 0; i < nv; i++) {
-		if (v[i].iov_len > left)
-			v[i].iov_len = left;
-		left -= v[i].iov_len;
-	}
 	do
-		r = readv(fd, (struct iovec *)v, nv);
+		r = readv(fd, v, nv);
 	while (r == -1 && errno == EINTR);
 	left = r > 0 ? (size_t)r : 0;
+	/* The socket bufferevent keeps the end frozen outside its reads. */
+	evbuffer_unfreeze(in, 0);
 	for (i = 0; i < nv; i++) {
-		if (v[i].iov_len > left)
-			v[i].iov_len = left;
-		left -= v[i].iov_len;
+		k = v[i].iov_len < left ? v[i].iov_len : left;
+		left -= k;
+		if (k == 0 || evbuffer_add_reference(in, v[i].iov_base, k,
+		    block_free, v[i].iov_base) == -1)
+			free(v[i].iov_base);
 	}
-	evbuffer_commit_space(in, v, nv);
 	evbuffer_freeze(in, 0);
 }
 

@@ -469,6 +469,11 @@ size_t	vmess_body_max_payload(const struct vmess_body *b);
  */
 ssize_t	vmess_body_seal(struct vmess_body *b, const uint8_t *p, size_t len,
 	    uint8_t *out, size_t cap);
+/* The same from n pieces holding len bytes in all, so a chunk that spans
+ * buffers is sealed where it lies instead of being gathered first. */
+struct iovec;
+ssize_t	vmess_body_sealv(struct vmess_body *b, const struct iovec *v, int n,
+	    size_t len, uint8_t *out, size_t cap);
 /* The end-of-stream chunk; 0 bytes when the mode has none (RAW, no S). */
 ssize_t	vmess_body_seal_end(struct vmess_body *b, uint8_t *out, size_t cap);
 
@@ -485,6 +490,16 @@ ssize_t	vmess_body_seal_end(struct vmess_body *b, uint8_t *out, size_t cap);
 ssize_t	vmess_body_open(struct vmess_body *b, const uint8_t *in, size_t len,
 	    uint8_t *out, size_t cap, size_t *outlen, const char **errstr);
 bool	vmess_body_done(const struct vmess_body *b);
+/* AES-128-GCM or ChaCha20-Poly1305: what vmess_body_openv can open. */
+bool	vmess_body_is_aead(const struct vmess_body *b);
+/*
+ * The same for a pending AEAD chunk (its length already read) whose L
+ * bytes lie in n pieces, decrypted where they lie. Returns the bytes
+ * consumed (L), -1 as above, or -2 when the body is not an AEAD one with a
+ * chunk pending (the caller gathers the bytes and uses vmess_body_open).
+ */
+ssize_t	vmess_body_openv(struct vmess_body *b, const struct iovec *v, int n,
+	    uint8_t *out, size_t cap, size_t *outlen, const char **errstr);
 
 /*
  * For vmess_header.c: runs header bytes through a LEGACY body's CFB

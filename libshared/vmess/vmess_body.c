@@ -8,6 +8,7 @@
 
 #include <limits.h>
 #include <string.h>
+#include <sys/uio.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -98,6 +99,13 @@ bool
 vmess_body_done(const struct vmess_body *b)
 {
 	return b->b_done;
+}
+
+bool
+vmess_body_is_aead(const struct vmess_body *b)
+{
+	return b->b_sec == VMESS_SEC_AES128GCM ||
+	    b->b_sec == VMESS_SEC_CHACHA20;
 }
 
 static size_t
@@ -193,24 +201,48 @@ vmess_body_nonce(struct vmess_body *b, uint8_t nonce[12])
 	b->b_count++;
 }
 
-/* out = ct || tag. */
+/* out = ct || tag, the plaintext taken from n pieces. */
 static int
-vmess_body_aead_seal(struct vmess_body *b, const uint8_t *p, size_t len,
-    uint8_t *out)
+vmess_body_aead_seal(struct vmess_body *b, const struct iovec *v, int nv,
+    size_t len, uint8_t *out)
 {
 	uint8_t	 nonce[12];
-	int	 n;
+	size_t	 o = 0;
+	int	 n, i;
 
 	vmess_body_nonce(b, nonce);
 	if (EVP_EncryptInit_ex(b->b_aead, NULL, NULL, NULL, nonce) != 1)
 		return -1;
-	if (len > 0 && EVP_EncryptUpdate(b->b_aead, out, &n, p,
-	    (int)len) != 1)
-		return -1;
+	for (i = 0; i < nv; i++) {
+		if (v[i].iov_len == 0)
+			continue;
+		if (EVP_EncryptUpdate(b->b_aead, out + o, &n, v[i].iov_base,
+		    (int)v[i].iov_len) != 1)
+			return -1;
+		o += v[i].iov_len;
+	}
 	if (EVP_EncryptFinal_ex(b->b_aead, out + len, &n) != 1)
 		return -1;
 	return EVP_CIPHER_CTX_ctrl(b->b_aead, EVP_CTRL_AEAD_GET_TAG, 16,
 	    out + len) == 1 ? 0 : -1;
+}
+
+/* Copies n pieces to out; returns the FNV-1a of what it copied if hash. */
+static uint32_t
+gather(const struct iovec *v, int n, uint8_t *out, bool hash)
+{
+	uint32_t	 h = VCRYPTO_FNV1A32_INIT;
+	int		 i;
+
+	for (i = 0; i < n; i++) {
+		if (v[i].iov_len == 0)
+			continue;
+		memcpy(out, v[i].iov_base, v[i].iov_len);
+		if (hash)
+			h = vcrypto_fnv1a32_more(h, out, v[i].iov_len);
+		out += v[i].iov_len;
+	}
+	return h;
 }
 
 /* in = ct || tag with len plaintext bytes. */
@@ -267,13 +299,14 @@ pad_fill(struct vmess_body *b, uint8_t *out, size_t n)
 	}
 }
 
-/* One generic chunk (§6.2); len 0 is the end marker. */
+/* One generic chunk (§6.2) from n pieces; len 0 is the end marker. */
 static ssize_t
-vmess_body_seal_chunk(struct vmess_body *b, const uint8_t *p, size_t len,
-    uint8_t *out, size_t cap)
+vmess_body_seal_chunk(struct vmess_body *b, const struct iovec *v, int nv,
+    size_t len, uint8_t *out, size_t cap)
 {
 	size_t		 pad = 0, sealed = len + b->b_overhead, l;
 	uint16_t	 mask = 0;
+	uint32_t	 h;
 
 	if (len > vmess_body_max_payload(b) ||
 	    cap < 2 + sealed + vmess_body_maxpad(b) ||
@@ -290,23 +323,18 @@ vmess_body_seal_chunk(struct vmess_body *b, const uint8_t *p, size_t len,
 	switch (b->b_sec) {
 	case VMESS_SEC_AES128GCM:
 	case VMESS_SEC_CHACHA20:
-		if (vmess_body_aead_seal(b, p, len, out + 2) == -1)
+		if (vmess_body_aead_seal(b, v, nv, len, out + 2) == -1)
 			return -1;
 		break;
-	case VMESS_SEC_LEGACY: {
-		uint32_t h = vcrypto_fnv1a32(p, len);
-
+	case VMESS_SEC_LEGACY:
+		h = gather(v, nv, out + 6, true);
 		out[2] = (uint8_t)(h >> 24);
 		out[3] = (uint8_t)(h >> 16);
 		out[4] = (uint8_t)(h >> 8);
 		out[5] = (uint8_t)h;
-		if (len > 0)
-			memcpy(out + 6, p, len);
 		break;
-	}
 	default:
-		if (len > 0)
-			memcpy(out + 2, p, len);
+		(void)gather(v, nv, out + 2, false);
 		break;
 	}
 	pad_fill(b, out + 2 + sealed, pad);
@@ -318,8 +346,8 @@ vmess_body_seal_chunk(struct vmess_body *b, const uint8_t *p, size_t len,
 }
 
 ssize_t
-vmess_body_seal(struct vmess_body *b, const uint8_t *p, size_t len,
-    uint8_t *out, size_t cap)
+vmess_body_sealv(struct vmess_body *b, const struct iovec *v, int nv,
+    size_t len, uint8_t *out, size_t cap)
 {
 	uint16_t	 mask = 0;
 
@@ -331,11 +359,10 @@ vmess_body_seal(struct vmess_body *b, const uint8_t *p, size_t len,
 	case VMESS_BODY_RAW:
 		if (len > cap || len > INT_MAX || vmess_body_claim(b, 1) == -1)
 			return -1;
-		if (b->b_sec == VMESS_SEC_LEGACY) {
-			if (vmess_body_cfb(b, p, out, len, 1) == -1)
-				return -1;
-		} else
-			memcpy(out, p, len);
+		(void)gather(v, nv, out, false);
+		if (b->b_sec == VMESS_SEC_LEGACY &&
+		    vmess_body_cfb(b, out, out, len, 1) == -1)
+			return -1;
 		b->b_used = true;
 		return (ssize_t)len;
 	case VMESS_BODY_STREAM:
@@ -346,12 +373,23 @@ vmess_body_seal(struct vmess_body *b, const uint8_t *p, size_t len,
 			mask = vcrypto_shake128_next16(&b->b_shake);
 		out[0] = (uint8_t)((len ^ mask) >> 8);
 		out[1] = (uint8_t)(len ^ mask);
-		memcpy(out + 2, p, len);
+		(void)gather(v, nv, out + 2, false);
 		b->b_used = true;
 		return (ssize_t)(2 + len);
 	default:
-		return vmess_body_seal_chunk(b, p, len, out, cap);
+		return vmess_body_seal_chunk(b, v, nv, len, out, cap);
 	}
+}
+
+ssize_t
+vmess_body_seal(struct vmess_body *b, const uint8_t *p, size_t len,
+    uint8_t *out, size_t cap)
+{
+	struct iovec	 v;
+
+	v.iov_base = (void *)(uintptr_t)p;
+	v.iov_len = len;
+	return vmess_body_sealv(b, &v, 1, len, out, cap);
 }
 
 ssize_t
@@ -373,7 +411,7 @@ vmess_body_seal_end(struct vmess_body *b, uint8_t *out, size_t cap)
 		out[0] = (uint8_t)(mask >> 8);
 		out[1] = (uint8_t)mask;
 		n = 2;
-	} else if ((n = vmess_body_seal_chunk(b, NULL, 0, out, cap)) == -1)
+	} else if ((n = vmess_body_seal_chunk(b, NULL, 0, 0, out, cap)) == -1)
 		return -1;
 	b->b_used = true;
 	b->b_done = true;
@@ -451,6 +489,64 @@ vmess_body_open_payload(struct vmess_body *b, const uint8_t *in, uint8_t *out,
 		memcpy(out, in, n);
 		return 0;
 	}
+}
+
+ssize_t
+vmess_body_openv(struct vmess_body *b, const struct iovec *v, int nv,
+    uint8_t *out, size_t cap, size_t *outlen, const char **errstr)
+{
+	uint8_t		 nonce[12], tag[16];
+	const uint8_t	*q;
+	size_t		 n, o, k, c, have;
+	int		 i, outl;
+
+	*outlen = 0;
+	if (!vmess_body_is_aead(b) || !b->b_pending || b->b_done ||
+	    b->b_dir != 2)
+		return -2;
+	for (have = 0, i = 0; i < nv; i++)
+		have += v[i].iov_len;
+	if (have < b->b_plen)
+		return -2;
+	n = (size_t)b->b_plen - b->b_ppad - b->b_overhead;
+	if (cap < n) {
+		*errstr = "output buffer too small for chunk";
+		return -1;
+	}
+	vmess_body_nonce(b, nonce);
+	if (EVP_DecryptInit_ex(b->b_aead, NULL, NULL, NULL, nonce) != 1)
+		goto fail;
+	/* Ciphertext, then the tag, from wherever they lie. */
+	for (o = 0, i = 0; i < nv && o < n + 16; i++) {
+		q = v[i].iov_base;
+		k = v[i].iov_len;
+		if (o < n) {
+			c = k < n - o ? k : n - o;
+			if (c > 0 && EVP_DecryptUpdate(b->b_aead, out + o, &outl,
+			    q, (int)c) != 1)
+				goto fail;
+			o += c;
+			q += c;
+			k -= c;
+		}
+		if (o >= n && k > 0) {
+			c = k < n + 16 - o ? k : n + 16 - o;
+			memcpy(tag + (o - n), q, c);
+			o += c;
+		}
+	}
+	if (EVP_CIPHER_CTX_ctrl(b->b_aead, EVP_CTRL_AEAD_SET_TAG, 16,
+	    tag) != 1 || EVP_DecryptFinal_ex(b->b_aead, out + n, &outl) != 1) {
+		OPENSSL_cleanse(out, n);
+		*errstr = "chunk authentication failed";
+		return -1;
+	}
+	b->b_pending = false;
+	*outlen = n;
+	return (ssize_t)b->b_plen;
+ fail:
+	*errstr = "cipher failure";
+	return -1;
 }
 
 ssize_t

@@ -6,7 +6,9 @@
  */
 #include "vmess/vmess_conn.h"
 
+#include <stddef.h>
 #include <string.h>
+#include <sys/uio.h>
 
 #include <event2/buffer.h>
 
@@ -52,6 +54,11 @@ vmess_conn_cleanup(struct vmess_conn *vc)
  * one reserve/commit per ~30 chunks and no chain per chunk.
  */
 #define CONN_BATCH	(65536 - 256)
+
+/* libevent's iovec is documented as layout-compatible with struct iovec. */
+_Static_assert(sizeof(struct evbuffer_iovec) == sizeof(struct iovec) &&
+    offsetof(struct evbuffer_iovec, iov_len) ==
+    offsetof(struct iovec, iov_len), "evbuffer_iovec is not an iovec");
 #define CONN_PEEK	16
 
 static int
@@ -81,31 +88,29 @@ vmess_conn_seal(struct vmess_body *b, struct evbuffer *src,
 {
 	uint8_t			 buf[VMESS_CHUNK_STREAM_MAX];
 	struct evbuffer_iovec	 sv[CONN_PEEK], v;
-	const uint8_t		*p;
+	struct iovec		 pc[CONN_PEEK];
 	size_t			 slice = vmess_body_stream_chunk_size(b), per, n, k;
 	size_t			 total, done, w, off, c, m;
 	ssize_t			 r;
-	int			 nsv, i;
+	int			 nsv, i, np;
 
 	if (b->b_udp) {
 		/* One datagram, one chunk; 4.34 drops what does not fit. */
 		n = evbuffer_get_length(src);
 		if (n == 0)
 			return 0;
-		if (n > slice) {
+		if (n > slice || n > sizeof(buf)) {
 			evbuffer_drain(src, n);
 			return 0;
 		}
 		evbuffer_remove(src, buf, n);
 		return seal_one(b, buf, n, dst, errstr);
 	}
-	if (slice > sizeof(buf))
-		slice = sizeof(buf);
 	per = slice + VMESS_BODY_OVERHEAD_MAX;
 	k = CONN_BATCH / per > 0 ? CONN_BATCH / per : 1;
 	while (evbuffer_get_length(src) > 0) {
-		/* Seal straight from the source chains; copy only a chunk
-		 * that straddles two of them. */
+		/* Seal straight from the source chains: a chunk that spans
+		 * several is sealed piece by piece, never gathered. */
 		if ((nsv = evbuffer_peek(src, -1, NULL, sv, CONN_PEEK)) >
 		    CONN_PEEK)
 			nsv = CONN_PEEK;
@@ -118,29 +123,20 @@ vmess_conn_seal(struct vmess_body *b, struct evbuffer *src,
 			goto fail;
 		for (done = w = off = 0, i = 0; done < total; done += n) {
 			n = total - done < slice ? total - done : slice;
-			if (sv[i].iov_len - off >= n) {
-				p = (const uint8_t *)sv[i].iov_base + off;
-				off += n;
-			} else {
-				for (c = 0; c < n; c += m) {
-					m = sv[i].iov_len - off;
-					if (m > n - c)
-						m = n - c;
-					memcpy(buf + c, (const uint8_t *)
-					    sv[i].iov_base + off, m);
-					if ((off += m) == sv[i].iov_len) {
-						i++;
-						off = 0;
-					}
+			/* total never exceeds the peeked chains: np <= nsv. */
+			for (np = 0, c = 0; c < n; c += m) {
+				m = sv[i].iov_len - off;
+				if (m > n - c)
+					m = n - c;
+				pc[np].iov_base = (uint8_t *)sv[i].iov_base + off;
+				pc[np++].iov_len = m;
+				if ((off += m) == sv[i].iov_len) {
+					i++;
+					off = 0;
 				}
-				p = buf;
 			}
-			if (i < nsv && off == sv[i].iov_len) {
-				i++;
-				off = 0;
-			}
-			if ((r = vmess_body_seal(b, p, n, (uint8_t *)v.iov_base +
-			    w, v.iov_len - w)) < 0)
+			if ((r = vmess_body_sealv(b, pc, np, n,
+			    (uint8_t *)v.iov_base + w, v.iov_len - w)) < 0)
 				goto fail;
 			w += (size_t)r;
 		}
@@ -161,9 +157,9 @@ vmess_conn_seal(struct vmess_body *b, struct evbuffer *src,
  * hands a datagram to dgram. Returns what vmess_body_open returns.
  */
 static ssize_t
-open_one(struct vmess_body *b, const uint8_t *p, size_t need,
-    struct evbuffer *dst, struct evbuffer_iovec *v, size_t *w,
-    void (*dgram)(void *, const uint8_t *, size_t), void *arg,
+open_one(struct vmess_body *b, const uint8_t *p, const struct iovec *pc,
+    int npc, size_t need, struct evbuffer *dst, struct evbuffer_iovec *v,
+    size_t *w, void (*dgram)(void *, const uint8_t *, size_t), void *arg,
     const char **errstr)
 {
 	static uint8_t	 dg[VMESS_CHUNK_PAYLOAD_MAX];
@@ -193,8 +189,12 @@ open_one(struct vmess_body *b, const uint8_t *p, size_t need,
 			return -1;
 		}
 	}
-	used = vmess_body_open(b, p, need, (uint8_t *)v->iov_base + *w,
-	    v->iov_len - *w, &outlen, errstr);
+	if (p == NULL)
+		used = vmess_body_openv(b, pc, npc, (uint8_t *)v->iov_base + *w,
+		    v->iov_len - *w, &outlen, errstr);
+	else
+		used = vmess_body_open(b, p, need, (uint8_t *)v->iov_base + *w,
+		    v->iov_len - *w, &outlen, errstr);
 	if (used > 0)
 		*w += outlen;
 	return used;
@@ -207,7 +207,8 @@ vmess_conn_open(struct vmess_body *b, struct evbuffer *src,
 {
 	static uint8_t		 tmp[VMESS_CHUNK_MAX];
 	uint8_t			 lenout[1];
-	struct evbuffer_iovec	 v = { NULL, 0 }, head;
+	struct evbuffer_iovec	 v = { NULL, 0 }, head, sv[CONN_PEEK];
+	int			 npc;
 	const uint8_t		*p;
 	size_t			 avail, need, w = 0, outlen;
 	ssize_t			 used;
@@ -227,9 +228,15 @@ vmess_conn_open(struct vmess_body *b, struct evbuffer *src,
 		if (b->b_mode == VMESS_BODY_RAW && head.iov_len > 0 &&
 		    head.iov_len < need)
 			need = head.iov_len;
+		npc = 0;
 		if (head.iov_len >= need)
 			p = head.iov_base;
-		else {
+		else if (dst != NULL && b->b_pending && vmess_body_is_aead(b) &&
+		    (npc = evbuffer_peek(src, (ev_ssize_t)need, NULL, sv,
+		    CONN_PEEK)) > 0 && npc <= CONN_PEEK) {
+			/* Straddles chains: decrypted where it lies. */
+			p = NULL;
+		} else {
 			/* Straddles chains: one copy, no rearranging. */
 			evbuffer_copyout(src, tmp, need);
 			p = tmp;
@@ -244,7 +251,8 @@ vmess_conn_open(struct vmess_body *b, struct evbuffer *src,
 			evbuffer_drain(src, (size_t)used);
 			continue;
 		}
-		used = open_one(b, p, need, dst, &v, &w, dgram, arg, errstr);
+		used = open_one(b, p, (const struct iovec *)sv, npc, need, dst,
+		    &v, &w, dgram, arg, errstr);
 		if (used < 0) {
 			rc = -1;
 			break;

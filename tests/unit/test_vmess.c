@@ -902,14 +902,17 @@ static void
 test_vmess_conn_stream(void **state)
 {
 	static const struct { uint8_t sec, opt; } cases[] = {
-		{ VMESS_SEC_AES128GCM, 0x0d }, { VMESS_SEC_AES128GCM, 0x01 },
-		{ VMESS_SEC_CHACHA20, 0x0d }, { VMESS_SEC_LEGACY, 0x01 },
-		{ VMESS_SEC_NONE, 0x05 }, { VMESS_SEC_NONE, 0x00 },
+		{ VMESS_SEC_AES128GCM, 0x0d }, { VMESS_SEC_AES128GCM, 0x0d },
+		{ VMESS_SEC_AES128GCM, 0x01 }, { VMESS_SEC_AES128GCM, 0x01 },
+		{ VMESS_SEC_CHACHA20, 0x0d }, { VMESS_SEC_CHACHA20, 0x0d },
+		{ VMESS_SEC_LEGACY, 0x01 }, { VMESS_SEC_LEGACY, 0x01 },
+		{ VMESS_SEC_NONE, 0x05 }, { VMESS_SEC_NONE, 0x05 },
+		{ VMESS_SEC_NONE, 0x00 }, { VMESS_SEC_NONE, 0x00 },
 	};
 	static uint8_t	 data[1 << 20], got[1 << 20];
 	uint8_t		 k[16], iv[16], *w;
 	struct vmess_body s, o;
-	struct evbuffer	*src, *wire, *part, *dst;
+	struct evbuffer	*src, *wire, *part, *dst, *one;
 	const char	*err;
 	size_t		 i, off, n, wl, p, l, maxl;
 	uint32_t	 x = 12345;
@@ -931,10 +934,21 @@ test_vmess_conn_stream(void **state)
 		dst = evbuffer_new();
 		for (off = 0; off < sizeof(data); off += n) {
 			x = x * 1103515245 + 12345;
-			n = (x >> 8) % 200000 + 1;
+			/* Odd cases: many small chains, so that one chunk
+			 * is sealed from up to CONN_PEEK pieces. */
+			n = (x >> 8) % ((i & 1) ? 3000 : 200000) + 1;
 			if (n > sizeof(data) - off)
 				n = sizeof(data) - off;
-			evbuffer_add(src, data + off, n);
+			if (i & 1) {
+				one = evbuffer_new();
+				evbuffer_add(one, data + off, n);
+				evbuffer_add_buffer(src, one);
+				evbuffer_free(one);
+			} else
+				evbuffer_add(src, data + off, n);
+			if ((i & 1) && (x >> 20) % 8 != 0 &&
+			    off + n < sizeof(data))
+				continue;
 			assert_int_equal(vmess_conn_seal(&s, src, wire, &err),
 			    0);
 			assert_int_equal(evbuffer_get_length(src), 0);
@@ -958,7 +972,14 @@ test_vmess_conn_stream(void **state)
 			n = (x >> 8) % 40000 + 1;
 			if (n > wl - p)
 				n = wl - p;
-			evbuffer_add(part, w + p, n);
+			if (i & 1) {
+				/* Chains end mid-chunk: opened in place. */
+				one = evbuffer_new();
+				evbuffer_add(one, w + p, n);
+				evbuffer_add_buffer(part, one);
+				evbuffer_free(one);
+			} else
+				evbuffer_add(part, w + p, n);
 			assert_int_equal(vmess_conn_open(&o, part, dst, NULL,
 			    NULL, &err), 0);
 		}
@@ -968,6 +989,59 @@ test_vmess_conn_stream(void **state)
 		evbuffer_free(src);
 		evbuffer_free(wire);
 		evbuffer_free(part);
+		evbuffer_free(dst);
+		vmess_body_cleanup(&s);
+		vmess_body_cleanup(&o);
+	}
+}
+
+/* A chunk that straddles chains and fails authentication is refused,
+ * whether the flipped byte is in its ciphertext or in its tag. */
+static void
+test_vmess_conn_open_pieces_bad(void **state)
+{
+	static uint8_t	 data[40000];
+	uint8_t		 k[16], iv[16], *w;
+	struct vmess_body s, o;
+	struct evbuffer	*src, *wire, *a, *b, *dst;
+	const char	*err;
+	/* GCM without P: chunk 2 is 16320..16640 - its length, 16302
+	 * ciphertext bytes from 16322, the tag at 32624..32640. */
+	size_t		 wl, flip[] = { 20000, 32630 }, cut[] = { 21320, 32628 };
+	int		 t;
+
+	memset(k, 3, sizeof(k));
+	memset(iv, 4, sizeof(iv));
+	memset(data, 0x5a, sizeof(data));
+	for (t = 0; t < 2; t++) {
+		assert_int_equal(vmess_body_init(&s, VMESS_SEC_AES128GCM, 0x01,
+		    k, iv, false), 0);
+		assert_int_equal(vmess_body_init(&o, VMESS_SEC_AES128GCM, 0x01,
+		    k, iv, false), 0);
+		src = evbuffer_new();
+		wire = evbuffer_new();
+		dst = evbuffer_new();
+		evbuffer_add(src, data, sizeof(data));
+		assert_int_equal(vmess_conn_seal(&s, src, wire, &err), 0);
+		wl = evbuffer_get_length(wire);
+		w = evbuffer_pullup(wire, -1);
+		assert_int_equal(w[16320] << 8 | w[16321], 16302 + 16);
+		w[flip[t]] ^= 0x40;
+		/* Two chains, cut inside the second chunk. */
+		a = evbuffer_new();
+		b = evbuffer_new();
+		evbuffer_add(a, w, cut[t]);
+		evbuffer_add(b, w + cut[t], wl - cut[t]);
+		evbuffer_add_buffer(a, b);
+		err = NULL;
+		assert_int_equal(vmess_conn_open(&o, a, dst, NULL, NULL, &err),
+		    -1);
+		assert_non_null(err);
+		assert_string_equal(err, "chunk authentication failed");
+		evbuffer_free(a);
+		evbuffer_free(b);
+		evbuffer_free(src);
+		evbuffer_free(wire);
 		evbuffer_free(dst);
 		vmess_body_cleanup(&s);
 		vmess_body_cleanup(&o);
@@ -1581,6 +1655,7 @@ main(void)
 		cmocka_unit_test(test_vmess_server_decode_legacy),
 		cmocka_unit_test(test_vmess_replay_filters),
 		cmocka_unit_test(test_vmess_conn_stream),
+		cmocka_unit_test(test_vmess_conn_open_pieces_bad),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
