@@ -15,6 +15,7 @@
 
 #include <event2/bufferevent.h>
 #include <event2/dns.h>
+#include <event2/buffer.h>
 #include <event2/event.h>
 #include <event2/listener.h>
 
@@ -498,5 +499,7 @@ engine_free(struct engine *eng)
 	route_free(eng->rt);
 	conf_cleanup(eng->conf);
 	free(eng->conf);
+	if (eng->stage != NULL)
+		evbuffer_free(eng->stage);
 	free(eng);
 }

@@ -96,6 +96,8 @@ struct engine {
 	bool			 stopping;
 	struct reverse_bridge	*bridges;
 	struct conf_outbound	*portal_confs;	/* portals as outbounds */
+	struct evbuffer		*stage;		/* session.c, empty between
+						   passes */
 };
 
 /* What a tool offers; its main.c fills one and calls app_main(). */
