@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "conf/conf.h"
+#include "net/session.h"
 
 #ifndef SRCDIR
 #define SRCDIR "."
@@ -156,6 +157,28 @@ test_conf_ini_policy(void **state)
 	assert_int_equal(l.buffer_size, 0);
 	assert_int_equal(l.handshake, 60);
 	assert_int_equal(l.conn_idle, 300);
+}
+
+/* bufferSize becomes a session's watermark, clamped: never unbounded. */
+static void
+test_conf_ini_policy_watermark(void **state)
+{
+	struct fx	*f = *state;
+	struct session	 s;
+
+	load_ok(f, "[policy 1]\nbufferSize = -5\n[policy 2]\nbufferSize = 0\n"
+	    "[policy 3]\nbufferSize = 64\n[policy 4]\nbufferSize = 99999\n");
+	memset(&s, 0, sizeof(s));
+	s.policy = conf_policy(&f->c, 0);
+	assert_int_equal(session_hiwat(&s), 512 * 1024);
+	s.policy = conf_policy(&f->c, 1);
+	assert_int_equal(session_hiwat(&s), PIPE_HIWAT_MAX);
+	s.policy = conf_policy(&f->c, 2);
+	assert_int_equal(session_hiwat(&s), PIPE_HIWAT_MIN);
+	s.policy = conf_policy(&f->c, 3);
+	assert_int_equal(session_hiwat(&s), 64 * 1024);
+	s.policy = conf_policy(&f->c, 4);
+	assert_int_equal(session_hiwat(&s), PIPE_HIWAT_MAX);
 }
 
 static void
@@ -1047,6 +1070,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_conf_ini_log,
+		    fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_conf_ini_policy_watermark,
 		    fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_conf_ini_policy,
 		    fx_setup, fx_teardown),
