@@ -9,6 +9,10 @@
 # restart) and VMess over mKCP (throughput on clean loopback and through
 # a lossy, delaying UDP relay).  Writes tests/out/bench.md.
 #
+# What is compared runs at once and is measured in turns (one transfer or
+# latency round of each in turn), so a slow minute on this shared host
+# falls on both sides of a ratio instead of on one.
+#
 # Knobs (environment): BENCH_MB (MiB per transfer, 512), BENCH_REPS
 # (transfers each way, the best counts, 3), BENCH_ROUNDS (latency rounds,
 # the lowest median counts, 5), BENCH_IDLE (stages, "1000,5000"),
@@ -246,11 +250,6 @@ xfer() {
 	res "$_c" "$_m" "$best"
 }
 
-# bulk CFG DIR(down|up): best of $REPS transfers; CPU split per process.
-bulk() {
-	xfer "$1" "$2" "$2" "$SOCKS" "$BYTES" "$XFER_SECS" "$REPS" \
-	    "$pc_" client "$ps_" server
-}
 
 # cpu_per_gib TICKS BYTES
 cpu_per_gib() {
@@ -258,13 +257,17 @@ cpu_per_gib() {
 	    if (b > 0) printf "%.2f", t / hz / (b / 1073741824); else print "nan" }'
 }
 
-# Latency: every pair runs at once and the rounds are interleaved, so all
-# see the same machine (idle-CPU wake-up latency on this shared host swings
-# round trips between ~25 and ~200 µs).  The lowest round median counts.
-latency_phase() {
+# Throughput and latency: every pair runs at once and the transfers and
+# rounds are interleaved (one transfer of each pair in turn), so all see
+# the same machine: on this shared host another tenant can slow everything
+# by a third for a minute, and idle-CPU wake-up latency swings round trips
+# between ~25 and ~200 µs.  The best transfer and the lowest round median
+# count; CPU per GiB is over all transfers of a pair.
+shared_phase() {
 	say ""
-	say "== latency: all pairs up at once; $ROUNDS interleaved rounds of rtt 64 B x $NRTT and setup x $NSETUP"
+	say "== throughput: all pairs up at once; $REPS interleaved rounds of $MB MiB down and up each"
 	: >"$T/lat"
+	: >"$T/thr"
 	i=0; up=""
 	for cfg in $PAIRS; do
 		i=$((i + 1))
@@ -283,6 +286,23 @@ latency_phase() {
 			note "$cfg" "latency: proxy pair did not start"
 		fi
 	done
+	k=0
+	while [ $k -lt "$REPS" ]; do
+		k=$((k + 1))
+		for d in down up; do
+			for e in $up; do
+				i=${e%%:*}; cfg=${e#*:}
+				eval "_lp=\$LP_$i"
+				thr_one "$T/thr" "$cfg" "$d" "$_lp" "$k" "$BYTES" \
+				    client "$(pid cli$i)" server "$(pid srv$i)"
+			done
+		done
+	done
+	for e in $up; do
+		thr_sum "$T/thr" "${e#*:}" "" "client+server"
+	done
+	say ""
+	say "== latency: $ROUNDS interleaved rounds of rtt 64 B x $NRTT and setup x $NSETUP"
 	k=0
 	while [ $k -lt "$ROUNDS" ]; do
 		k=$((k + 1))
@@ -316,6 +336,39 @@ latency_phase() {
 	done
 }
 
+# thr_one FILE CFG DIR PORT ROUND BYTES NAMEA PIDA NAMEB PIDB: one
+# transfer; appends "CFG DIR ROUND MiB/s ticks bytes" to FILE.
+thr_one() {
+	_f=$1 _c=$2 _d=$3 _p=$4 _k=$5 _by=$6 _na=$7 _pa=$8 _nb=$9 _pb=${10}
+	a0=$(ticks "$_pa"); b0=$(ticks "$_pb")
+	r=$(timeout $((XFER_SECS + 15)) "$BS" "$_d" "$_p" "$SINK" "$_by" "$XFER_SECS")
+	a1=$(ticks "$_pa"); b1=$(ticks "$_pb")
+	set -- $r
+	if [ $# -lt 3 ]; then
+		note "$_c" "$_d: no result from bsink (timeout/killed)"
+		echo "$_c $_d $_k nan 0 0" >>"$_f"
+		return
+	fi
+	rate=$(awk -v b="$1" -v s="$2" 'BEGIN { if (s > 0) printf "%.1f", b / 1048576 / s; else print "nan" }')
+	say "  $_c $_d #$_k: $1 bytes in $2 s = $rate MiB/s ($3); CPU s: $_na $(awk -v t=$((a1 - a0)) -v hz="$HZ" 'BEGIN {print t / hz}'), $_nb $(awk -v t=$((b1 - b0)) -v hz="$HZ" 'BEGIN {print t / hz}')"
+	[ "$3" = ok ] || note "$_c" "$_d of $((_by / 1048576)) MiB: $3 after $1 bytes, $2 s"
+	echo "$_c $_d $_k $rate $((a1 - a0 + b1 - b0)) $1" >>"$_f"
+}
+
+# thr_sum FILE CFG PREFIX WHAT: best rate each way as PREFIXdown/PREFIXup,
+# CPU per GiB over every transfer as PREFIXcpu.
+thr_sum() {
+	for _d in down up; do
+		res "$2" "$3$_d" "$(awk -v c="$2" -v d="$_d" '$1 == c && $2 == d &&
+		    $4 != "nan" && (b == "" || $4 + 0 > b + 0) { b = $4 }
+		    END { print (b == "" ? "nan" : b) }' "$1")"
+	done
+	set -- "$1" "$2" "$3" "$4" $(awk -v c="$2" '$1 == c { t += $5; b += $6 } END { print t + 0, b + 0 }' "$1")
+	cpu=$(cpu_per_gib "$5" "$6")
+	say "  $2 cpu: $5 ticks ($4) for $6 bytes = $cpu CPU s/GiB"
+	res "$2" "$3cpu" "$cpu"
+}
+
 run_cfg() { # CFG
 	cfg=$1
 	sp=$($VT free-port); SOCKS=$($VT free-port)
@@ -334,17 +387,6 @@ run_cfg() { # CFG
 	alive "$cfg" || { stop cli; stop srv; return; }
 
 	ps_=$(pid srv); pc_=$(pid cli)
-	XBYTES=0
-	c0=$(( $(ticks $ps_) + $(ticks $pc_) ))
-	bulk "$cfg" down
-	bulk "$cfg" up
-	c1=$(( $(ticks $ps_) + $(ticks $pc_) ))
-	cpu=$(awk -v t=$((c1 - c0)) -v hz="$HZ" -v b=$XBYTES 'BEGIN {
-	    if (b > 0) printf "%.2f", t / hz / (b / 1073741824); else print "nan" }')
-	say "  cpu: $((c1 - c0)) ticks (client+server) for $XBYTES bytes = $cpu CPU s/GiB"
-	res "$cfg" cpu "$cpu"
-	alive "$cfg" || { stop cli; stop srv; return; }
-
 	r=$(timeout 240 "$BS" storm "$SOCKS" "$SINK" "$NSTORM" "$PAR")
 	set -- $r
 	if [ $# -ge 3 ]; then
@@ -499,21 +541,27 @@ rev_phase() {
 			[ "$_x" = - ] || note "reverse $cfg" "${m#rev_}: failed connections (per round):$(cat "$T/latf")"
 		done
 	done
-	# Bulk, one implementation at a time; CPU of portal + bridge.
+	# Bulk, interleaved like the latency; CPU of portal + bridge.
+	say "  -- $REV_MB MiB each way through the public port, $REV_REPS interleaved rounds"
+	: >"$T/rthr"
+	k=0
+	while [ $k -lt "$REV_REPS" ]; do
+		k=$((k + 1))
+		for d in down up; do
+			for e in $rup; do
+				i=${e%%:*}; cfg=${e#*:}
+				eval "_e=\$EXT_$i"
+				rev_alive $cfg $i || continue
+				thr_one "$T/rthr" "$cfg" "$d" "direct:$_e" "$k" \
+				    $((REV_MB * 1048576)) portal "$(pid rp$i)" \
+				    bridge "$(pid rb$i)"
+			done
+		done
+	done
 	for e in $rup; do
 		i=${e%%:*}; cfg=${e#*:}
-		eval "_e=\$EXT_$i"
-		say "  -- $cfg: $REV_MB MiB each way through the public port, best of $REV_REPS"
-		rev_alive $cfg $i || continue
-		pp_=$(pid rp$i); pb_=$(pid rb$i)
-		XBYTES=0
-		c0=$(( $(ticks $pp_) + $(ticks $pb_) ))
-		xfer "$cfg" rev_down down "direct:$_e" $((REV_MB * 1048576)) "$XFER_SECS" "$REV_REPS" "$pp_" portal "$pb_" bridge
-		xfer "$cfg" rev_up up "direct:$_e" $((REV_MB * 1048576)) "$XFER_SECS" "$REV_REPS" "$pp_" portal "$pb_" bridge
-		c1=$(( $(ticks $pp_) + $(ticks $pb_) ))
-		cpu=$(cpu_per_gib $((c1 - c0)) $XBYTES)
-		say "  cpu: $((c1 - c0)) ticks (portal+bridge) for $XBYTES bytes = $cpu CPU s/GiB; RSS portal $(rss $pp_) KiB, bridge $(rss $pb_) KiB"
-		res "$cfg" rev_cpu "$cpu"
+		thr_sum "$T/rthr" "$cfg" rev_ "portal+bridge"
+		say "  $cfg RSS: portal $(rss $(pid rp$i)) KiB, bridge $(rss $(pid rb$i)) KiB"
 	done
 	# Recovery: the portal stopped politely, then killed; the bridge killed.
 	for e in $rup; do
@@ -648,7 +696,7 @@ wait_port "$SINK" || { say "bench: sink did not start"; cat "$T/sink.log"; exit 
 for cfg in $PAIRS; do
 	run_cfg "$cfg"
 done
-[ -n "$PAIRS" ] && latency_phase
+[ -n "$PAIRS" ] && shared_phase
 for sec in $SECTIONS; do
 	case $sec in
 	reverse) rev_phase ;;
