@@ -132,6 +132,14 @@ session_log_accept(struct session *s)
 	if (s->flags & SESSION_LOGGED)
 		return;
 	s->flags |= SESSION_LOGGED;
+	if (s->src.family == 0 && s->src.domain[0] == '\0') {
+		/* No source (a bridge's sessions from its portal): 4.34
+		 * writes no access line for these either. */
+		log_debug("[%llu] %s: session to %s",
+		    (unsigned long long)s->id, tag_or_empty(s->in_tag),
+		    net_addr_str(&s->dst, a, sizeof(a)));
+		return;
+	}
 	/* V2Ray's format: "tcp:1.2.3.4:5 accepted tcp:host:80 [tag]". */
 	snprintf(from, sizeof(from), "tcp:%s",
 	    net_addr_str(&s->src, a, sizeof(a)));

@@ -49,6 +49,11 @@ for pb in "ours ours" "v2ray ours" "ours v2ray"; do
 	check_eq "$n: sequential fetches" "5/5" sh -c "k=0; for i in 1 2 3 4 5; do [ \"\$(curl -s --max-time 5 http://127.0.0.1:$EXT/)\" = 'hello from vt' ] && k=\$((k+1)); done; echo \$k/5"
 	check_eq "$n: 40 parallel fetches byte for byte" "40/40" parallel
 	check_eq "$n: 16 MiB through the tunnel" "$SUM" sh -c "curl -s --max-time 30 http://127.0.0.1:$EXT/bytes/16777216 | sha256sum"
+	if [ "$2" = ours ]; then
+		# Sessions from the portal have no source: no "tcp::0" lines.
+		check "$n: bridge writes no access line without a source" \
+		    sh -c "! grep -q 'tcp::0' $T/bridge.log"
+	fi
 	if [ "$pb" = "ours ours" ]; then
 		stop portal; sleep 0.3; run_portal ours portal
 		t=$(until_ok 10)
