@@ -39,6 +39,25 @@ with cf.ThreadPoolExecutor(20) as ex:
 print('%d/40' % sum(1 for r in res if r == want))"
 }
 
+# Sessions a bridge gets from its portal have no source: with an access
+# log on, our bridge writes no "tcp::0 accepted" line for them (4.34 writes
+# none at all); the portal still logs the public connection.
+python3 - "$T/bridge.json" "$T/bridge-acc.json" "$T/bridge-access.log" <<'PY'
+import sys
+t = open(sys.argv[1]).read()
+open(sys.argv[2], "w").write(t.replace("{", '{"log": {"access": "%s"},' % sys.argv[3], 1))
+PY
+run_portal ours portal
+start bridge $BIN/vbridge -c $T/bridge-acc.json
+wait_port $EXT && wait_port $IC
+t=$(until_ok 10)
+check "bridge with an access log: fetch through the tunnel (${t} ms)" test "$t" != never
+sleep 1.5	# logs are flushed once a second
+stop bridge; stop portal
+check "bridge access log holds no line without a source" \
+    sh -c "[ -f $T/bridge-access.log ] && ! grep -q 'tcp::0' $T/bridge-access.log"
+sleep 0.3
+
 for pb in "ours ours" "v2ray ours" "ours v2ray"; do
 	set -- $pb
 	n="$1 portal / $2 bridge"
@@ -49,11 +68,6 @@ for pb in "ours ours" "v2ray ours" "ours v2ray"; do
 	check_eq "$n: sequential fetches" "5/5" sh -c "k=0; for i in 1 2 3 4 5; do [ \"\$(curl -s --max-time 5 http://127.0.0.1:$EXT/)\" = 'hello from vt' ] && k=\$((k+1)); done; echo \$k/5"
 	check_eq "$n: 40 parallel fetches byte for byte" "40/40" parallel
 	check_eq "$n: 16 MiB through the tunnel" "$SUM" sh -c "curl -s --max-time 30 http://127.0.0.1:$EXT/bytes/16777216 | sha256sum"
-	if [ "$2" = ours ]; then
-		# Sessions from the portal have no source: no "tcp::0" lines.
-		check "$n: bridge writes no access line without a source" \
-		    sh -c "! grep -q 'tcp::0' $T/bridge.log"
-	fi
 	if [ "$pb" = "ours ours" ]; then
 		stop portal; sleep 0.3; run_portal ours portal
 		t=$(until_ok 10)
