@@ -19,7 +19,7 @@
 # BENCH_RTT (2000), BENCH_SETUP (200), BENCH_STORM (5000), BENCH_PAR
 # (threads for the storm, 8), BENCH_ONLY (subset of "vtools v2ray
 # ss-chacha ss-aes reverse kcp"; "reverse" and "kcp" always compare
-# vtools with V2Ray).  Reverse: BENCH_REV_MB (256), BENCH_REV_REPS (2),
+# vtools with V2Ray).  Reverse: BENCH_REV_MB (256), BENCH_REV_REPS (3),
 # BENCH_REV_ROUNDS (3), BENCH_REV_RTT (1000), BENCH_REV_REQ (200).
 # mKCP: BENCH_KCP_MB (clean, 64), BENCH_KCP_LOSSY_MB (32), BENCH_KCP_REPS
 # (2), BENCH_KCP_LOSS (% each way, 5), BENCH_KCP (kcpSettings JSON).
@@ -44,7 +44,7 @@ NSTORM=${BENCH_STORM:-5000}
 PAR=${BENCH_PAR:-8}
 ONLY=${BENCH_ONLY:-vtools v2ray ss-chacha ss-aes reverse kcp}
 REV_MB=${BENCH_REV_MB:-256}
-REV_REPS=${BENCH_REV_REPS:-2}
+REV_REPS=${BENCH_REV_REPS:-3}
 REV_ROUNDS=${BENCH_REV_ROUNDS:-3}
 REV_RTT=${BENCH_REV_RTT:-1000}
 REV_REQ=${BENCH_REV_REQ:-200}
