@@ -371,7 +371,8 @@ block_free(const void *data, size_t len, void *arg)
 	free(arg);
 }
 
-static void
+/* -1 when bytes were read but could not be kept (out of memory). */
+static int
 pump_read_more(struct bufferevent *src, struct evbuffer *in, size_t room)
 {
 	struct iovec	 v[READ_BLOCKS];
@@ -379,10 +380,11 @@ pump_read_more(struct bufferevent *src, struct evbuffer *in, size_t room)
 	int		 avail, nv, i;
 	ssize_t		 r;
 	size_t		 left, k;
+	bool		 lost = false;
 
 	if (fd < 0 || bufferevent_get_underlying(src) != NULL ||
 	    ioctl(fd, FIONREAD, &avail) == -1 || avail <= 0)
-		return;
+		return 0;
 	if ((size_t)avail < room)
 		room = (size_t)avail;
 	for (nv = 0, left = room; left > 0 && nv < READ_BLOCKS; nv++) {
@@ -393,7 +395,7 @@ pump_read_more(struct bufferevent *src, struct evbuffer *in, size_t room)
 		left -= k;
 	}
 	if (nv == 0)
-		return;
+		return 0;
 	do
 		r = readv(fd, v, nv);
 	while (r == -1 && errno == EINTR);
@@ -403,11 +405,15 @@ pump_read_more(struct bufferevent *src, struct evbuffer *in, size_t room)
 	for (i = 0; i < nv; i++) {
 		k = v[i].iov_len < left ? v[i].iov_len : left;
 		left -= k;
-		if (k == 0 || evbuffer_add_reference(in, v[i].iov_base, k,
-		    block_free, v[i].iov_base) == -1)
-			free(v[i].iov_base);
+		if (k > 0 && evbuffer_add_reference(in, v[i].iov_base, k,
+		    block_free, v[i].iov_base) == 0)
+			continue;
+		if (k > 0 && evbuffer_add(in, v[i].iov_base, k) == -1)
+			lost = true;
+		free(v[i].iov_base);
 	}
 	evbuffer_freeze(in, 0);
+	return lost ? -1 : 0;
 }
 
 /*
@@ -453,8 +459,11 @@ pump(struct session *s, struct bufferevent *src)
 		return 0;
 	/* A full libevent read means more is probably waiting. */
 	if (n >= 4096 && n < hiwat && evbuffer_get_length(out) < hiwat &&
-	    (bufferevent_get_enabled(src) & EV_READ))
-		pump_read_more(src, in, hiwat - n);
+	    (bufferevent_get_enabled(src) & EV_READ) &&
+	    pump_read_more(src, in, hiwat - n) == -1) {
+		session_close(s, "out of memory");
+		return -1;
+	}
 	n = evbuffer_get_length(in);
 	if ((wfd = direct_fd(s, dst, out)) >= 0) {
 		/* Output empty: this pass's bytes go straight to the socket
