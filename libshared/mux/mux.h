@@ -32,6 +32,8 @@ enum mux_role {
  * per-session flow control: this bounds memory without stalling the
  * other sessions until one falls this far behind). */
 #define MUX_SESS_HIWAT	(1024 * 1024)
+/* A session the link waits for that takes nothing for this long is closed. */
+#define MUX_STALL_MS	5000
 
 /*
  * Takes ownership of bev (a plain stream). Server role: sub-sessions are

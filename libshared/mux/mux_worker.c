@@ -50,6 +50,10 @@ struct mux_worker {
 	unsigned		 concurrency, max_total;
 	bool			 dead;
 	bool			 paused;	/* link reads stopped */
+	struct mux_sub		*lagger;	/* the session it waits for */
+	size_t			 lag_len;	/* its backlog when last seen */
+	struct event		*stall;		/* lagger made no progress */
+	struct event		*kick;		/* resume reading, deferred */
 	struct event		*idle;
 	/* server role origin */
 	struct inbound_rt	*in;
@@ -68,6 +72,8 @@ struct mux_worker {
 };
 
 static void	link_read_cb(struct bufferevent *, void *);
+static void	stall_cb(evutil_socket_t, short, void *);
+static void	kick_cb(evutil_socket_t, short, void *);
 static void	link_write_cb(struct bufferevent *, void *);
 static void	link_event_cb(struct bufferevent *, short, void *);
 static void	worker_die(struct mux_worker *, const char *);
@@ -146,11 +152,31 @@ link_backpressure(struct mux_worker *w)
 	bufferevent_setwatermark(w->bev, EV_WRITE, PIPE_HIWAT / 2, 0);
 }
 
+/* Reading resumes from the event loop, never inside a frame's handling. */
+static void
+link_resume(struct mux_worker *w)
+{
+	w->paused = false;
+	w->lagger = NULL;
+	if (w->stall != NULL)
+		evtimer_del(w->stall);
+	if (w->dead)
+		return;
+	bufferevent_enable(w->bev, EV_READ);
+	if (w->kick == NULL)
+		w->kick = event_new(w->eng->base, -1, 0, kick_cb, w);
+	if (w->kick != NULL)
+		event_active(w->kick, EV_TIMEOUT, 0);
+}
+
 static void
 sub_free(struct mux_sub *m)
 {
 	struct mux_worker	*w = m->w;
 
+	/* The session the link waited for is gone: nothing to wait for. */
+	if (w->paused && w->lagger == m)
+		link_resume(w);
 	LIST_REMOVE(m, entry);
 	w->nsubs--;
 	if (m->b != NULL)
@@ -213,6 +239,9 @@ sub_write_cb(struct bufferevent *b, void *arg)
 	bufferevent_setwatermark(b, EV_WRITE, 0, 0);
 	if (w->paused && !w->dead) {
 		w->paused = false;
+		w->lagger = NULL;
+		if (w->stall != NULL)
+			evtimer_del(w->stall);
 		bufferevent_enable(w->bev, EV_READ);
 		link_read_cb(w->bev, w);
 	}
@@ -383,15 +412,29 @@ server_new(struct mux_worker *w, const struct mux_frame *f)
 	return 0;
 }
 
-/* A session that lags far behind pauses the link until it catches up,
- * rather than have its backlog grow without bound. */
+/*
+ * A session that lags far behind pauses the link until it catches up,
+ * rather than have its backlog grow without bound (Mux.Cool cannot tell
+ * the peer to hold one session back). A session that takes nothing at all
+ * for MUX_STALL_MS while the link waits for it is closed (End with error),
+ * so one stuck reader cannot hold every other session on the link.
+ */
 static void
 sub_lag_check(struct mux_worker *w, struct mux_sub *m, struct evbuffer *out)
 {
+	struct timeval	 tv = { MUX_STALL_MS / 1000,
+			    (MUX_STALL_MS % 1000) * 1000 };
+
 	if (evbuffer_get_length(out) > MUX_SESS_HIWAT && !w->paused) {
 		w->paused = true;
+		w->lagger = m;
+		w->lag_len = evbuffer_get_length(out);
 		bufferevent_disable(w->bev, EV_READ);
 		bufferevent_setwatermark(m->b, EV_WRITE, MUX_SESS_HIWAT / 2, 0);
+		if (w->stall == NULL)
+			w->stall = evtimer_new(w->eng->base, stall_cb, w);
+		if (w->stall != NULL)
+			evtimer_add(w->stall, &tv);
 	}
 }
 
@@ -584,6 +627,45 @@ link_event_cb(struct bufferevent *bev, short what, void *arg)
 	if (what & BEV_EVENT_EOF)
 		link_read_cb(bev, w);
 	worker_die(w, (what & BEV_EVENT_EOF) ? NULL : "mux: link error");
+}
+
+static void
+kick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct mux_worker	*w = arg;
+
+	if (!w->dead && !w->paused)
+		link_read_cb(w->bev, w);
+}
+
+static void
+stall_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct mux_worker	*w = arg;
+	struct mux_sub		*m = w->lagger;
+	struct timeval		 tv = { MUX_STALL_MS / 1000,
+				    (MUX_STALL_MS % 1000) * 1000 };
+	size_t			 now;
+
+	if (w->dead || !w->paused || m == NULL || m->b == NULL)
+		return;
+	now = evbuffer_get_length(bufferevent_get_output(m->b));
+	if (now < w->lag_len) {
+		/* Slow but moving: keep waiting for it. */
+		w->lag_len = now;
+		evtimer_add(w->stall, &tv);
+		return;
+	}
+	log_info("mux: session %u took nothing for %d ms; closed so the "
+	    "link's other sessions go on", m->id, MUX_STALL_MS);
+	if (!m->sent_end) {
+		m->sent_end = true;
+		send_end(w, m->id, 1);
+	}
+	if (m->s != NULL)
+		session_close(m->s, "mux: session stalled its link");
+	else
+		sub_free(m);	/* resumes the link */
 }
 
 static void
@@ -859,6 +941,10 @@ worker_die(struct mux_worker *w, const char *why)
 		w->on_close(w, w->on_close_arg);
 	if (w->idle != NULL)
 		event_free(w->idle);
+	if (w->stall != NULL)
+		event_free(w->stall);
+	if (w->kick != NULL)
+		event_free(w->kick);
 	/* Our end going away is EOF for the session carrying the link. */
 	bufferevent_flush(w->bev, EV_WRITE, BEV_FINISHED);
 	bufferevent_free(w->bev);

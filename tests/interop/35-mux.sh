@@ -9,9 +9,23 @@ need_v2ray
 ulimit -n 8192 2>/dev/null
 
 HTTP=$(free_port); ECHO=$(free_port); UECHO=$(free_port); SLOW=$(free_port)
+FLOOD=$(free_port)
 start http $VT http $HTTP
 start echo $VT echo-tcp $ECHO
 start uecho $VT echo-udp $UECHO
+# Sends 256 MiB to whoever connects, as fast as it is taken.
+start flood python3 -c "
+import socket, threading
+ls = socket.socket(); ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+ls.bind(('127.0.0.1', $FLOOD)); ls.listen(16)
+blk = bytes(65536)
+def h(c):
+    try:
+        for _ in range(4096): c.sendall(blk)
+    except OSError: pass
+    c.close()
+while True:
+    c, _ = ls.accept(); threading.Thread(target=h, args=(c,), daemon=True).start()"
 # Answers 0.3 s after the client half-closed.
 start slow python3 -c "
 import socket, threading, time
@@ -52,6 +66,28 @@ JSON
 	links=$(ss -tnH state established "( dport = :$sp )" | wc -l)
 	check "$n: sessions share few connections ($links links)" test "$links" -le 40
 	check_eq "$n: udp through mux" "ECHO:mux-udp" $VT socks5-udp 127.0.0.1:$cp 127.0.0.1 $UECHO mux-udp
+	# One session whose reader stops must not hold the others for good:
+	# ours closes it once it takes nothing for 5 s (4.34 waits for its
+	# idle timeout, 300 s).
+	if [ $2 = ours ]; then
+		check_eq "$n: a stuck session does not hold the link" "ping" python3 -c "
+import socket, time
+def socks(port):
+    s = socket.create_connection(('127.0.0.1', $cp), 5); s.settimeout(20)
+    s.sendall(b'\x05\x01\x00'); s.recv(2)
+    s.sendall(b'\x05\x01\x00\x01\x7f\x00\x00\x01' + port.to_bytes(2, 'big')); s.recv(10)
+    return s
+a = socks($FLOOD)
+time.sleep(1.5)
+b = socks($ECHO)
+b.sendall(b'ping')
+got = b''
+while len(got) < 4:
+    d = b.recv(4 - len(got))
+    if not d: break
+    got += d
+print(got.decode())"
+	fi
 	# 4.34 drops the response on both ends (its client forgets the
 	# session at End, its server's freedom closes): ours with ours keeps it.
 	if [ $1 = ours ] && [ $2 = ours ]; then
