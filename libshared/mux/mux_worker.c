@@ -152,6 +152,16 @@ link_backpressure(struct mux_worker *w)
 	bufferevent_setwatermark(w->bev, EV_WRITE, PIPE_HIWAT / 2, 0);
 }
 
+static void
+stall_arm(struct mux_worker *w)
+{
+	struct timeval	 tv = { MUX_STALL_MS / 1000,
+			    (MUX_STALL_MS % 1000) * 1000 };
+
+	if (w->stall != NULL)
+		evtimer_add(w->stall, &tv);
+}
+
 /* Reading resumes from the event loop, never inside a frame's handling. */
 static void
 link_resume(struct mux_worker *w)
@@ -237,14 +247,8 @@ sub_write_cb(struct bufferevent *b, void *arg)
 
 	/* The session took its backlog: the link may read again. */
 	bufferevent_setwatermark(b, EV_WRITE, 0, 0);
-	if (w->paused && !w->dead) {
-		w->paused = false;
-		w->lagger = NULL;
-		if (w->stall != NULL)
-			evtimer_del(w->stall);
-		bufferevent_enable(w->bev, EV_READ);
-		link_read_cb(w->bev, w);
-	}
+	if (w->paused)
+		link_resume(w);
 }
 
 static void
@@ -422,9 +426,6 @@ server_new(struct mux_worker *w, const struct mux_frame *f)
 static void
 sub_lag_check(struct mux_worker *w, struct mux_sub *m, struct evbuffer *out)
 {
-	struct timeval	 tv = { MUX_STALL_MS / 1000,
-			    (MUX_STALL_MS % 1000) * 1000 };
-
 	if (evbuffer_get_length(out) > MUX_SESS_HIWAT && !w->paused) {
 		w->paused = true;
 		w->lagger = m;
@@ -433,8 +434,7 @@ sub_lag_check(struct mux_worker *w, struct mux_sub *m, struct evbuffer *out)
 		bufferevent_setwatermark(m->b, EV_WRITE, MUX_SESS_HIWAT / 2, 0);
 		if (w->stall == NULL)
 			w->stall = evtimer_new(w->eng->base, stall_cb, w);
-		if (w->stall != NULL)
-			evtimer_add(w->stall, &tv);
+		stall_arm(w);
 	}
 }
 
@@ -643,8 +643,6 @@ stall_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct mux_worker	*w = arg;
 	struct mux_sub		*m = w->lagger;
-	struct timeval		 tv = { MUX_STALL_MS / 1000,
-				    (MUX_STALL_MS % 1000) * 1000 };
 	size_t			 now;
 
 	if (w->dead || !w->paused || m == NULL || m->b == NULL)
@@ -653,7 +651,7 @@ stall_cb(evutil_socket_t fd, short what, void *arg)
 	if (now < w->lag_len) {
 		/* Slow but moving: keep waiting for it. */
 		w->lag_len = now;
-		evtimer_add(w->stall, &tv);
+		stall_arm(w);
 		return;
 	}
 	log_info("mux: session %u took nothing for %d ms; closed so the "

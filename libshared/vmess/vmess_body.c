@@ -115,14 +115,20 @@ vmess_body_maxpad(const struct vmess_body *b)
 	    63 : 0;
 }
 
+/* Plaintext that fits a whole chunk of `whole` bytes. */
+static size_t
+vmess_body_fit(const struct vmess_body *b, size_t whole)
+{
+	/* 4.34 reserves 64, not 63, for padding (§6.2). */
+	return whole - 2 - b->b_overhead - ((b->b_opt & VMESS_OPT_P) ? 64 : 0);
+}
+
 size_t
 vmess_body_chunk_size(const struct vmess_body *b)
 {
 	if (b->b_mode != VMESS_BODY_CHUNK)
 		return VMESS_STREAM_SLICE;
-	/* 4.34 reserves 64, not 63, for padding (§6.2). */
-	return VMESS_CHUNK_WRITE_MAX - 2 - b->b_overhead -
-	    ((b->b_opt & VMESS_OPT_P) ? 64 : 0);
+	return vmess_body_fit(b, VMESS_CHUNK_WRITE_MAX);
 }
 
 size_t
@@ -130,8 +136,7 @@ vmess_body_stream_chunk_size(const struct vmess_body *b)
 {
 	if (b->b_mode != VMESS_BODY_CHUNK || b->b_udp)
 		return vmess_body_chunk_size(b);
-	return VMESS_CHUNK_STREAM_MAX - 2 - b->b_overhead -
-	    ((b->b_opt & VMESS_OPT_P) ? 64 : 0);
+	return vmess_body_fit(b, VMESS_CHUNK_STREAM_MAX);
 }
 
 size_t
@@ -245,26 +250,45 @@ gather(const struct iovec *v, int n, uint8_t *out, bool hash)
 	return h;
 }
 
-/* in = ct || tag with len plaintext bytes. */
+/*
+ * n ciphertext bytes and then the 16-byte tag, from wherever the nv pieces
+ * hold them; out gets the n plaintext bytes, wiped if they do not
+ * authenticate.
+ */
 static int
-vmess_body_aead_open(struct vmess_body *b, const uint8_t *in, size_t len,
-    uint8_t *out)
+vmess_body_aead_open(struct vmess_body *b, const struct iovec *v, int nv,
+    size_t n, uint8_t *out)
 {
-	uint8_t	 nonce[12], tag[16];
-	int	 n;
+	uint8_t		 nonce[12], tag[16];
+	const uint8_t	*q;
+	size_t		 o, k, c;
+	int		 i, outl;
 
 	vmess_body_nonce(b, nonce);
-	memcpy(tag, in + len, 16);
 	if (EVP_DecryptInit_ex(b->b_aead, NULL, NULL, NULL, nonce) != 1)
 		return -1;
-	if (len > 0 && EVP_DecryptUpdate(b->b_aead, out, &n, in,
-	    (int)len) != 1)
-		return -1;
-	if (EVP_CIPHER_CTX_ctrl(b->b_aead, EVP_CTRL_AEAD_SET_TAG, 16,
-	    tag) != 1)
-		return -1;
-	if (EVP_DecryptFinal_ex(b->b_aead, out + len, &n) != 1) {
-		OPENSSL_cleanse(out, len);
+	for (o = 0, i = 0; i < nv && o < n + 16; i++) {
+		q = v[i].iov_base;
+		k = v[i].iov_len;
+		if (o < n) {
+			c = k < n - o ? k : n - o;
+			if (c > 0 && EVP_DecryptUpdate(b->b_aead, out + o, &outl,
+			    q, (int)c) != 1)
+				return -1;
+			o += c;
+			q += c;
+			k -= c;
+		}
+		if (o >= n && k > 0) {
+			c = k < n + 16 - o ? k : n + 16 - o;
+			memcpy(tag + (o - n), q, c);
+			o += c;
+		}
+	}
+	if (o < n + 16 || EVP_CIPHER_CTX_ctrl(b->b_aead, EVP_CTRL_AEAD_SET_TAG,
+	    16, tag) != 1 || EVP_DecryptFinal_ex(b->b_aead, out + n,
+	    &outl) != 1) {
+		OPENSSL_cleanse(out, n);
 		return -1;
 	}
 	return 0;
@@ -463,10 +487,14 @@ vmess_body_open_payload(struct vmess_body *b, const uint8_t *in, uint8_t *out,
 {
 	uint8_t		 fnv[4], scratch[64];
 
+	struct iovec	 v;
+
 	switch (b->b_sec) {
 	case VMESS_SEC_AES128GCM:
 	case VMESS_SEC_CHACHA20:
-		if (vmess_body_aead_open(b, in, n, out) == -1) {
+		v.iov_base = (void *)(uintptr_t)in;
+		v.iov_len = n + 16;
+		if (vmess_body_aead_open(b, &v, 1, n, out) == -1) {
 			*errstr = "chunk authentication failed";
 			return -1;
 		}
@@ -495,10 +523,8 @@ ssize_t
 vmess_body_openv(struct vmess_body *b, const struct iovec *v, int nv,
     uint8_t *out, size_t cap, size_t *outlen, const char **errstr)
 {
-	uint8_t		 nonce[12], tag[16];
-	const uint8_t	*q;
-	size_t		 n, o, k, c, have;
-	int		 i, outl;
+	size_t		 n, have;
+	int		 i;
 
 	*outlen = 0;
 	if (!vmess_body_is_aead(b) || !b->b_pending || b->b_done ||
@@ -513,40 +539,13 @@ vmess_body_openv(struct vmess_body *b, const struct iovec *v, int nv,
 		*errstr = "output buffer too small for chunk";
 		return -1;
 	}
-	vmess_body_nonce(b, nonce);
-	if (EVP_DecryptInit_ex(b->b_aead, NULL, NULL, NULL, nonce) != 1)
-		goto fail;
-	/* Ciphertext, then the tag, from wherever they lie. */
-	for (o = 0, i = 0; i < nv && o < n + 16; i++) {
-		q = v[i].iov_base;
-		k = v[i].iov_len;
-		if (o < n) {
-			c = k < n - o ? k : n - o;
-			if (c > 0 && EVP_DecryptUpdate(b->b_aead, out + o, &outl,
-			    q, (int)c) != 1)
-				goto fail;
-			o += c;
-			q += c;
-			k -= c;
-		}
-		if (o >= n && k > 0) {
-			c = k < n + 16 - o ? k : n + 16 - o;
-			memcpy(tag + (o - n), q, c);
-			o += c;
-		}
-	}
-	if (EVP_CIPHER_CTX_ctrl(b->b_aead, EVP_CTRL_AEAD_SET_TAG, 16,
-	    tag) != 1 || EVP_DecryptFinal_ex(b->b_aead, out + n, &outl) != 1) {
-		OPENSSL_cleanse(out, n);
+	if (vmess_body_aead_open(b, v, nv, n, out) == -1) {
 		*errstr = "chunk authentication failed";
 		return -1;
 	}
 	b->b_pending = false;
 	*outlen = n;
 	return (ssize_t)b->b_plen;
- fail:
-	*errstr = "cipher failure";
-	return -1;
 }
 
 ssize_t

@@ -54,12 +54,12 @@ vmess_conn_cleanup(struct vmess_conn *vc)
  * one reserve/commit per ~30 chunks and no chain per chunk.
  */
 #define CONN_BATCH	(65536 - 256)
+#define CONN_PEEK	16
 
 /* libevent's iovec is documented as layout-compatible with struct iovec. */
 _Static_assert(sizeof(struct evbuffer_iovec) == sizeof(struct iovec) &&
     offsetof(struct evbuffer_iovec, iov_len) ==
     offsetof(struct iovec, iov_len), "evbuffer_iovec is not an iovec");
-#define CONN_PEEK	16
 
 static int
 seal_one(struct vmess_body *b, const uint8_t *p, size_t n,
@@ -86,7 +86,7 @@ int
 vmess_conn_seal(struct vmess_body *b, struct evbuffer *src,
     struct evbuffer *dst, const char **errstr)
 {
-	uint8_t			 buf[VMESS_CHUNK_STREAM_MAX];
+	uint8_t			 buf[VMESS_CHUNK_WRITE_MAX];	/* datagrams */
 	struct evbuffer_iovec	 sv[CONN_PEEK], v;
 	struct iovec		 pc[CONN_PEEK];
 	size_t			 slice = vmess_body_stream_chunk_size(b), per, n, k;
