@@ -53,10 +53,9 @@ wait_port $EXT && wait_port $IC
 t=$(until_ok 10)
 check "bridge with an access log: fetch through the tunnel (${t} ms)" test "$t" != never
 sleep 1.5	# logs are flushed once a second
-stop bridge; stop portal
+stop_wait bridge portal
 check "bridge access log holds no line without a source" \
     sh -c "[ -f $T/bridge-access.log ] && ! grep -q 'tcp::0' $T/bridge-access.log"
-sleep 0.3
 
 for pb in "ours ours" "v2ray ours" "ours v2ray"; do
 	set -- $pb
@@ -82,10 +81,10 @@ for pb in "ours ours" "v2ray ours" "ours v2ray"; do
 		check_eq "ours: fetches with two bridges" "40/40" parallel
 		stop bridge
 		check_eq "ours: one bridge gone, the other serves at once" "5/5" sh -c "sleep 0.3; k=0; for i in 1 2 3 4 5; do [ \"\$(curl -s --max-time 5 http://127.0.0.1:$EXT/)\" = 'hello from vt' ] && k=\$((k+1)); done; echo \$k/5"
-		stop bridge2
 	fi
-	stop portal; stop bridge
-	sleep 0.5
+	# Nothing of this pairing may outlive it: a 4.34 portal keeps picking
+	# a link that came and died (see README "Differences").
+	stop_wait portal bridge bridge2
 done
 
 # A SOCKS inbound routed to the portal cannot register a bridge (4.34 lets it).

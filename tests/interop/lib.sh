@@ -30,6 +30,26 @@ stop() {
 	eval "PID_$1="
 }
 
+# stop_wait NAME...: SIGTERM, then wait (6 s at most, past the tools' 5 s
+# grace) until each has exited; SIGKILL what is left. For a phase whose
+# processes must be gone before the next starts: a bridge still in its
+# grace could otherwise reach the next phase's portal.
+stop_wait() {
+	_ps=""
+	for _n in "$@"; do
+		eval "_p=\${PID_$_n:-}"
+		[ -n "$_p" ] && { kill "$_p" 2>/dev/null; _ps="$_ps $_p"; }
+		eval "PID_$_n="
+	done
+	_i=0
+	for _p in $_ps; do
+		while kill -0 "$_p" 2>/dev/null && [ $_i -lt 60 ]; do sleep 0.1; _i=$((_i + 1)); done
+		kill -9 "$_p" 2>/dev/null
+		wait "$_p" 2>/dev/null
+	done
+	return 0
+}
+
 free_port() { $VT free-port; }
 
 # wait_port PORT [SECONDS]: until something listens on 127.0.0.1:PORT.
