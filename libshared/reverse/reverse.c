@@ -340,6 +340,7 @@ bridge_dial(struct reverse_bridge *b)
 	mux_worker_on_close(l->w, bridge_link_gone, l);
 	mux_worker_bind_session(l->w, s);
 	LIST_INSERT_HEAD(&b->links, l, entry);
+	log_info("bridge %s: dialing the portal for %s", b->tag, b->domain);
 	/* The user's rules pick the outbound to the portal (§2.2). */
 	s->in_tag = b->tag;
 	dispatch_start(s);
