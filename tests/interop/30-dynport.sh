@@ -15,7 +15,7 @@ start echo $VT echo-tcp $ECHO
 SUM=$($VT pattern 1048576 | sha256sum)
 
 # A free block of 100 ports for the dynamic range.
-listening_set() { ss -ltnH "sport >= :$1 and sport <= :$2" | awk '{print $4}' | sort; }
+listening_set() { ss -ltnpH "sport >= :$1 and sport <= :$2" | grep "pid=$3," | awk '{print $4}' | sort; }
 hold() { # PROXYPORT LO HI: hold 8 sessions to the echo server (by name: seed 000
 	# blocks private IPs); are some of them going into the range?
 	python3 -c "
@@ -46,22 +46,26 @@ start vserver $BIN/vserver -c $T/s0.json
 start v2c v2ray -config $T/v0.json
 wait_port $SP && wait_port $VC || { show_log vserver; exit 1; }
 sleep 0.3
-check_eq "seed 000: exactly concurrency (2) dynamic ports listen after start" "2" listening $B $E
-listening_set $B $E >$T/gen0
+check_eq "seed 000: exactly concurrency (2) dynamic ports listen after start" "2" listening $B $E $PID_vserver
+listening_set $B $E $PID_vserver >$T/gen0
 check_eq "seed 000: first fetch (domain target) through the main port" "hello from vt" curl -s --max-time 10 --socks5-hostname 127.0.0.1:$VC http://localhost:$HTTP/
 check_eq "seed 000: v2ray client moves new connections to the dynamic range" "yes" hold $VC $B $E
 check_eq "seed 000: 1 MiB across main and dynamic ports" "$SUM" sh -c "curl -s --max-time 20 --socks5-hostname 127.0.0.1:$VC http://localhost:$HTTP/bytes/1048576 | sha256sum"
 check_eq "seed 000: private-range rule blocks a 127.0.0.1 target" "" curl -s --max-time 10 --socks5 127.0.0.1:$VC http://127.0.0.1:$HTTP/
 sleep 6.5
-n=$(listening $B $E)
+n=$(listening $B $E $PID_vserver)
 check "seed 000: after one refresh two generations listen (4 ports, got $n)" test "$n" -eq 4
 check_eq "seed 000: transfers keep working after the refresh" "$SUM" sh -c "curl -s --max-time 20 --socks5-hostname 127.0.0.1:$VC http://localhost:$HTTP/bytes/1048576 | sha256sum"
 sleep 6.5
-n=$(listening $B $E)
+n=$(listening $B $E $PID_vserver)
 check "seed 000: never more than two generations (got $n ports)" test "$n" -le 4
-listening_set $B $E >$T/gen2
+listening_set $B $E $PID_vserver >$T/gen2
 check "seed 000: the first generation's ports closed after 2 x refresh" sh -c "! grep -qxFf $T/gen0 $T/gen2 || [ \$(comm -12 $T/gen0 $T/gen2 | wc -l) -lt 2 ]"
-check_eq "seed 000: transfers keep working after two refreshes" "$SUM" sh -c "curl -s --max-time 20 --socks5-hostname 127.0.0.1:$VC http://localhost:$HTTP/bytes/1048576 | sha256sum"
+# The first generation has closed, but the v2ray client still holds its
+# ports: 4.34 keeps an account for whole minutes (ValidMin >= 1) and our
+# 6 s refresh is below that, so one request's 5 dial attempts can all meet
+# closed ports. A second request goes on through the list.
+check_eq "seed 000: transfers keep working after two refreshes" "$SUM" sh -c "for i in 1 2 3; do r=\$(curl -s --max-time 20 --socks5-hostname 127.0.0.1:$VC http://localhost:$HTTP/bytes/1048576 | sha256sum); [ \"\$r\" = '$SUM' ] && break; done; echo \"\$r\""
 sleep 1.2
 check "seed 000: the access log file fills" grep -q "accepted tcp:localhost:$HTTP" $T/access.log
 check "seed 000: vserver still running" kill -0 $PID_vserver
@@ -81,7 +85,7 @@ start v2s0 v2ray -config $T/v0s.json
 start vclient0 $BIN/vclient -c $T/c0.json
 wait_port $SP && wait_port $CP || { show_log v2s0; exit 1; }
 sleep 0.3
-check_eq "seed 000 on v2ray: concurrency (2) dynamic ports listen" "2" listening $B $E
+check_eq "seed 000 on v2ray: concurrency (2) dynamic ports listen" "2" listening $B $E $PID_v2s0
 check_eq "seed 000 on v2ray: first fetch from our vclient (second user, alterId 32)" "hello from vt" curl -s --max-time 10 --socks5-hostname 127.0.0.1:$CP http://localhost:$HTTP/
 check_eq "seed 000 on v2ray: our vclient follows the switch" "yes" hold $CP $B $E
 check_eq "seed 000 on v2ray: the private-range rule blocks 127.0.0.1" "" curl -s --max-time 10 --socks5 127.0.0.1:$CP http://127.0.0.1:$HTTP/
@@ -95,7 +99,7 @@ sed -e "s/1.2.3.4/127.0.0.1/" -e "s/37192/$SP/" -e "s/\"port\": 1080/\"port\": $
 start vserver1 $BIN/vserver -c $T/s1.ini
 start vclient1 $BIN/vclient -c $T/c1.json
 wait_port $SP && wait_port $CP || { show_log vserver1; show_log vclient1; exit 1; }
-check_eq "seed 001 (INI server): 2 dynamic ports listen" "2" listening $B $E
+check_eq "seed 001 (INI server): 2 dynamic ports listen" "2" listening $B $E $PID_vserver1
 check_eq "seed 001: first fetch" "hello from vt" curl -s --max-time 10 --socks5 127.0.0.1:$CP http://127.0.0.1:$HTTP/
 check_eq "seed 001: our vclient follows the switch to the dynamic range" "yes" hold $CP $B $E
 check_eq "seed 001: 1 MiB through ours + ours" "$SUM" sh -c "curl -s --max-time 20 --socks5 127.0.0.1:$CP http://127.0.0.1:$HTTP/bytes/1048576 | sha256sum"
@@ -115,7 +119,7 @@ start v2s v2ray -config $T/v1.json
 start vclient2 $BIN/vclient -c $T/c2.json
 wait_port $SP && wait_port $CP || { show_log v2s; exit 1; }
 sleep 0.5
-check_eq "seed 001: v2ray server opens concurrency (2) ports" "2" listening $B $E
+check_eq "seed 001: v2ray server opens concurrency (2) ports" "2" listening $B $E $PID_v2s
 check_eq "seed 001: first fetch through v2ray's main port" "hello from vt" curl -s --max-time 10 --socks5 127.0.0.1:$CP http://127.0.0.1:$HTTP/
 check_eq "seed 001: our vclient follows v2ray's switch to the dynamic range" "yes" hold $CP $B $E
 check_eq "seed 001: 1 MiB with v2ray server + our vclient" "$SUM" sh -c "curl -s --max-time 20 --socks5 127.0.0.1:$CP http://127.0.0.1:$HTTP/bytes/1048576 | sha256sum"

@@ -90,7 +90,7 @@ check "  ... and, listening on 0.0.0.0, says so and suggests -host" \
 LINK2=$(grep '^vmess://' $T/vserver2.log | sed -n 2p)
 check_eq "  ... the second link carries the second user" \
     "2 127.0.0.1 $SP $ID2 0 auto tcp none -" link_fields "$LINK2"
-check_eq "-dynamic: 3 random ports of the range listen" "3" listening $B $E
+check_eq "-dynamic: 3 random ports of the range listen" "3" listening $B $E $PID_vserver2
 start vclient3 $BIN/vclient -socks $CP -sniff "$LINK2"
 start vclient4 $BIN/vclient -socks $CP2 -mux 4 "$LINK2"
 wait_port $CP && wait_port $CP2 || { show_log vclient3; show_log vclient4; exit 1; }

@@ -115,5 +115,12 @@ for _ in range(200):
         print(b); break
 PY
 }
-# listening LO HI: how many TCP listeners in [LO, HI].
-listening() { ss -ltnH "sport >= :$1 and sport <= :$2" | wc -l; }
+# listening LO HI [PID]: how many TCP listeners in [LO, HI] (of process
+# PID only, when given: a port of the range may be anyone's ephemeral one).
+listening() {
+	if [ -n "${3:-}" ]; then
+		ss -ltnpH "sport >= :$1 and sport <= :$2" | grep -c "pid=$3,"
+	else
+		ss -ltnH "sport >= :$1 and sport <= :$2" | wc -l
+	fi
+}
