@@ -369,6 +369,18 @@ mux_frame_encode_keep_hdr(uint16_t id, size_t len, uint8_t *out, size_t cap)
 	return MUX_FRAME_KEEP_HDR_LEN;
 }
 
+bool
+mux_frame_decode_keep_hdr(const uint8_t h[MUX_FRAME_KEEP_HDR_LEN],
+    uint16_t *id, size_t *len)
+{
+	if (mux_be16(h) != MUX_MIN_META || h[4] != MUX_STATUS_KEEP ||
+	    h[5] != MUX_OPT_DATA)
+		return false;
+	*id = mux_be16(h + 2);
+	*len = mux_be16(h + 6);
+	return true;
+}
+
 ssize_t
 mux_frame_encode_end(uint16_t id, int error, uint8_t *out, size_t cap)
 {

@@ -7,6 +7,7 @@
 #ifndef LIBSHARED_MUX_FRAME_H
 #define LIBSHARED_MUX_FRAME_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -35,11 +36,11 @@
 #define MUX_MAX_META		512	/* L above this is fatal */
 #define MUX_MIN_META		4	/* id + status + option */
 #define MUX_MIN_META_NEW	8	/* 4.34's own check; see decoder */
-#define MUX_CHUNK		8192	/* 4.34's stream writer's data split */
 /*
- * Ours: a Keep frame carries up to this much, so a 64 KiB read block moves
- * into the link as one frame without a copy. 4.34 readers take any N up
- * to 65535 on a stream session (§1.3); UDP keeps MUX_UDP_MAX.
+ * A Keep frame of ours carries up to this much (4.34 writes 8 KiB), so a
+ * 64 KiB read block moves into the link as one frame without a copy. 4.34
+ * readers take any N up to 65535 on a stream session (§1.3); UDP keeps
+ * MUX_UDP_MAX.
  */
 #define MUX_FRAME_DATA_MAX	65535
 #define MUX_UDP_MAX		2048	/* more aborts the session */
@@ -122,6 +123,13 @@ ssize_t	mux_frame_encode_keep(uint16_t id, const uint8_t *data,
  */
 ssize_t	mux_frame_encode_keep_hdr(uint16_t id, size_t len, uint8_t *out,
 	    size_t cap);
+/*
+ * The reverse for the hot path: true when the 8 bytes are exactly such a
+ * header (0004 id 02 01 N), with its id and N; anything else (other
+ * status, options, metadata) is for mux_frame_decode.
+ */
+bool	mux_frame_decode_keep_hdr(const uint8_t h[MUX_FRAME_KEEP_HDR_LEN],
+	    uint16_t *id, size_t *len);
 /* 0004 id 03 00, or 03 02 when error is non-zero (abort, not EOF). */
 ssize_t	mux_frame_encode_end(uint16_t id, int error, uint8_t *out,
 	    size_t cap);

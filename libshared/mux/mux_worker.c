@@ -158,8 +158,7 @@ stall_arm(struct mux_worker *w)
 	struct timeval	 tv = { MUX_STALL_MS / 1000,
 			    (MUX_STALL_MS % 1000) * 1000 };
 
-	if (w->stall != NULL)
-		evtimer_add(w->stall, &tv);
+	evtimer_add(w->stall, &tv);
 }
 
 /* Reading resumes from the event loop, never inside a frame's handling. */
@@ -168,15 +167,11 @@ link_resume(struct mux_worker *w)
 {
 	w->paused = false;
 	w->lagger = NULL;
-	if (w->stall != NULL)
-		evtimer_del(w->stall);
+	evtimer_del(w->stall);
 	if (w->dead)
 		return;
 	bufferevent_enable(w->bev, EV_READ);
-	if (w->kick == NULL)
-		w->kick = event_new(w->eng->base, -1, 0, kick_cb, w);
-	if (w->kick != NULL)
-		event_active(w->kick, EV_TIMEOUT, 0);
+	event_active(w->kick, EV_TIMEOUT, 0);
 }
 
 static void
@@ -432,8 +427,6 @@ sub_lag_check(struct mux_worker *w, struct mux_sub *m, struct evbuffer *out)
 		w->lag_len = evbuffer_get_length(out);
 		bufferevent_disable(w->bev, EV_READ);
 		bufferevent_setwatermark(m->b, EV_WRITE, MUX_SESS_HIWAT / 2, 0);
-		if (w->stall == NULL)
-			w->stall = evtimer_new(w->eng->base, stall_cb, w);
 		stall_arm(w);
 	}
 }
@@ -476,16 +469,14 @@ fast_keep(struct mux_worker *w, struct evbuffer *in, size_t framelen)
 	uint8_t		 h[MUX_FRAME_KEEP_HDR_LEN];
 	struct mux_sub	*m;
 	struct evbuffer	*out;
+	uint16_t	 id;
 	size_t		 n;
 
 	if (framelen < sizeof(h) ||
-	    evbuffer_copyout(in, h, sizeof(h)) != (ev_ssize_t)sizeof(h))
+	    evbuffer_copyout(in, h, sizeof(h)) != (ev_ssize_t)sizeof(h) ||
+	    !mux_frame_decode_keep_hdr(h, &id, &n) || framelen != sizeof(h) + n)
 		return false;
-	n = (size_t)h[6] << 8 | h[7];
-	if (h[0] != 0 || h[1] != 4 || h[4] != MUX_STATUS_KEEP ||
-	    h[5] != MUX_OPT_DATA || framelen != sizeof(h) + n)
-		return false;
-	m = sub_find(w, (uint16_t)(h[2] << 8 | h[3]));
+	m = sub_find(w, id);
 	if (m == NULL || m->control || m->udp || m->b == NULL || m->s == NULL)
 		return false;
 	evbuffer_drain(in, sizeof(h));
@@ -683,6 +674,10 @@ mux_worker_new(struct engine *eng, enum mux_role role, struct bufferevent *bev)
 	w->eng = eng;
 	w->role = role;
 	w->bev = bev;
+	w->stall = evtimer_new(eng->base, stall_cb, w);
+	w->kick = event_new(eng->base, -1, 0, kick_cb, w);
+	if (w->stall == NULL || w->kick == NULL)
+		abort();	/* out of memory: as xcalloc does */
 	LIST_INIT(&w->subs);
 	bufferevent_setcb(bev, link_read_cb, link_write_cb, link_event_cb, w);
 	bufferevent_enable(bev, EV_READ | EV_WRITE);
@@ -939,10 +934,8 @@ worker_die(struct mux_worker *w, const char *why)
 		w->on_close(w, w->on_close_arg);
 	if (w->idle != NULL)
 		event_free(w->idle);
-	if (w->stall != NULL)
-		event_free(w->stall);
-	if (w->kick != NULL)
-		event_free(w->kick);
+	event_free(w->stall);
+	event_free(w->kick);
 	/* Our end going away is EOF for the session carrying the link. */
 	bufferevent_flush(w->bev, EV_WRITE, BEV_FINISHED);
 	bufferevent_free(w->bev);

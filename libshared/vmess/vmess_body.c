@@ -486,7 +486,6 @@ vmess_body_open_payload(struct vmess_body *b, const uint8_t *in, uint8_t *out,
     size_t n, const char **errstr)
 {
 	uint8_t		 fnv[4], scratch[64];
-
 	struct iovec	 v;
 
 	switch (b->b_sec) {

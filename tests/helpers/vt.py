@@ -242,9 +242,7 @@ def main():
                             d, addr = front.recvfrom(65535)
                         else:
                             d = sk.recv(65535)
-                    except (BlockingIOError, InterruptedError):
-                        break
-                    except OSError:
+                    except OSError:     # drained (EAGAIN) or gone
                         break
                     if sk is front:
                         if addr not in backs:

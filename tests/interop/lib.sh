@@ -37,9 +37,8 @@ stop() {
 stop_wait() {
 	_ps=""
 	for _n in "$@"; do
-		eval "_p=\${PID_$_n:-}"
-		[ -n "$_p" ] && { kill "$_p" 2>/dev/null; _ps="$_ps $_p"; }
-		eval "PID_$_n="
+		eval "_ps=\"\$_ps \${PID_$_n:-}\""
+		stop "$_n"
 	done
 	_i=0
 	for _p in $_ps; do

@@ -226,6 +226,25 @@ test_mux_keep(void **state)
 	assert_int_equal(mux_frame_encode_keep_hdr(1, 185, enc, sizeof(enc)),
 	    MUX_FRAME_KEEP_HDR_LEN);
 	assert_memory_equal(enc, f, 8);
+	/* The hot-path reader takes exactly this header and nothing else. */
+	{
+		uint16_t	 id = 0;
+		size_t		 n = 0;
+		uint8_t		 h[8];
+
+		assert_true(mux_frame_decode_keep_hdr(f, &id, &n));
+		assert_int_equal(id, 1);
+		assert_int_equal(n, 185);
+		memcpy(h, f, 8);
+		h[5] = MUX_OPT_DATA | MUX_OPT_ERROR;	/* Keep+E */
+		assert_false(mux_frame_decode_keep_hdr(h, &id, &n));
+		memcpy(h, f, 8);
+		h[1] = 0x0c;				/* metadata beyond id */
+		assert_false(mux_frame_decode_keep_hdr(h, &id, &n));
+		memcpy(h, f, 8);
+		h[5] = 0;				/* Keep, no data */
+		assert_false(mux_frame_decode_keep_hdr(h, &id, &n));
+	}
 
 	check_whole(bare, sizeof(bare), &m);
 	assert_int_equal(m.id, 7);

@@ -893,6 +893,22 @@ test_vmess_body_roundtrip_all(void **state)
 	}
 }
 
+/* n bytes onto dst: in a chain of their own when alone, else appended. */
+static void
+add_bytes(struct evbuffer *dst, const uint8_t *p, size_t n, bool alone)
+{
+	struct evbuffer	*one;
+
+	if (!alone) {
+		evbuffer_add(dst, p, n);
+		return;
+	}
+	one = evbuffer_new();
+	evbuffer_add(one, p, n);
+	evbuffer_add_buffer(dst, one);
+	evbuffer_free(one);
+}
+
 /*
  * The evbuffer codecs (vmess_conn.c) for every security: a stream sealed
  * in uneven pieces and opened from uneven pieces of the wire comes back
@@ -912,7 +928,7 @@ test_vmess_conn_stream(void **state)
 	static uint8_t	 data[1 << 20], got[1 << 20];
 	uint8_t		 k[16], iv[16], *w;
 	struct vmess_body s, o;
-	struct evbuffer	*src, *wire, *part, *dst, *one;
+	struct evbuffer	*src, *wire, *part, *dst;
 	const char	*err;
 	size_t		 i, off, n, wl, p, l, maxl;
 	uint32_t	 x = 12345;
@@ -939,13 +955,7 @@ test_vmess_conn_stream(void **state)
 			n = (x >> 8) % ((i & 1) ? 3000 : 200000) + 1;
 			if (n > sizeof(data) - off)
 				n = sizeof(data) - off;
-			if (i & 1) {
-				one = evbuffer_new();
-				evbuffer_add(one, data + off, n);
-				evbuffer_add_buffer(src, one);
-				evbuffer_free(one);
-			} else
-				evbuffer_add(src, data + off, n);
+			add_bytes(src, data + off, n, i & 1);
 			if ((i & 1) && (x >> 20) % 8 != 0 &&
 			    off + n < sizeof(data))
 				continue;
@@ -972,14 +982,8 @@ test_vmess_conn_stream(void **state)
 			n = (x >> 8) % 40000 + 1;
 			if (n > wl - p)
 				n = wl - p;
-			if (i & 1) {
-				/* Chains end mid-chunk: opened in place. */
-				one = evbuffer_new();
-				evbuffer_add(one, w + p, n);
-				evbuffer_add_buffer(part, one);
-				evbuffer_free(one);
-			} else
-				evbuffer_add(part, w + p, n);
+			/* Odd cases: chains end mid-chunk, opened in place. */
+			add_bytes(part, w + p, n, i & 1);
 			assert_int_equal(vmess_conn_open(&o, part, dst, NULL,
 			    NULL, &err), 0);
 		}
