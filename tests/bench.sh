@@ -19,7 +19,7 @@
 # BENCH_RTT (2000), BENCH_SETUP (200), BENCH_STORM (5000), BENCH_PAR
 # (threads for the storm, 8), BENCH_ONLY (subset of "vtools v2ray
 # ss-chacha ss-aes reverse kcp"; "reverse" and "kcp" always compare
-# vtools with V2Ray).  Reverse: BENCH_REV_MB (256), BENCH_REV_REPS (3),
+# vtools with V2Ray).  Reverse: BENCH_REV_MB (512), BENCH_REV_REPS (5),
 # BENCH_REV_ROUNDS (3), BENCH_REV_RTT (1000), BENCH_REV_REQ (200).
 # mKCP: BENCH_KCP_MB (clean, 64), BENCH_KCP_LOSSY_MB (32), BENCH_KCP_REPS
 # (2), BENCH_KCP_LOSS (% each way, 5), BENCH_KCP (kcpSettings JSON).
@@ -43,8 +43,8 @@ NSETUP=${BENCH_SETUP:-200}
 NSTORM=${BENCH_STORM:-5000}
 PAR=${BENCH_PAR:-8}
 ONLY=${BENCH_ONLY:-vtools v2ray ss-chacha ss-aes reverse kcp}
-REV_MB=${BENCH_REV_MB:-256}
-REV_REPS=${BENCH_REV_REPS:-3}
+REV_MB=${BENCH_REV_MB:-512}
+REV_REPS=${BENCH_REV_REPS:-5}
 REV_ROUNDS=${BENCH_REV_ROUNDS:-3}
 REV_RTT=${BENCH_REV_RTT:-1000}
 REV_REQ=${BENCH_REV_REQ:-200}
@@ -356,12 +356,15 @@ thr_one() {
 }
 
 # thr_sum FILE CFG PREFIX WHAT: best rate each way as PREFIXdown/PREFIXup,
-# CPU per GiB over every transfer as PREFIXcpu.
+# the median (lower middle) as PREFIXdown_med/PREFIXup_med, CPU per GiB
+# over every transfer as PREFIXcpu.
 thr_sum() {
 	for _d in down up; do
 		res "$2" "$3$_d" "$(awk -v c="$2" -v d="$_d" '$1 == c && $2 == d &&
 		    $4 != "nan" && (b == "" || $4 + 0 > b + 0) { b = $4 }
 		    END { print (b == "" ? "nan" : b) }' "$1")"
+		res "$2" "$3${_d}_med" "$(awk -v c="$2" -v d="$_d" '$1 == c && $2 == d { print ($4 == "nan" ? 0 : $4) }' "$1" |
+		    sort -n | awk '{ r[NR] = $1 } END { print (NR == 0 ? "nan" : r[int((NR + 1) / 2)]) }')"
 	done
 	set -- "$1" "$2" "$3" "$4" $(awk -v c="$2" '$1 == c { t += $5; b += $6 } END { print t + 0, b + 0 }' "$1")
 	cpu=$(cpu_per_gib "$5" "$6")
@@ -792,6 +795,8 @@ function table(title, intro, n, met, lab, c1,    i, l) {
 END {
 	if (secs ~ /reverse/) {
 		n = 0
+		met[++n] = "rev_down_med"; lab["rev_down_med"] = "Download through the public port, MiB/s (1 conn, " revmb " MiB, median of " revreps ")"
+		met[++n] = "rev_up_med"; lab["rev_up_med"] = "Upload through the public port, MiB/s (1 conn, " revmb " MiB, median of " revreps ")"
 		met[++n] = "rev_down"; lab["rev_down"] = "Download through the public port, MiB/s (1 conn, " revmb " MiB, best of " revreps ")"
 		met[++n] = "rev_up"; lab["rev_up"] = "Upload through the public port, MiB/s (1 conn, " revmb " MiB, best of " revreps ")"
 		met[++n] = "rev_cpu"; lab["rev_cpu"] = "CPU s per GiB, portal + bridge"
