@@ -4,6 +4,8 @@
   vt.py free-port                         print a free TCP+UDP port on 127.0.0.1
   vt.py echo-tcp PORT                     TCP echo server
   vt.py echo-udp PORT                     UDP echo server ("ECHO:" + payload)
+  vt.py flood-tcp PORT MIB                TCP server sending MIB MiB of zeros to whoever connects,
+                                          as fast as it is taken
   vt.py http PORT                         HTTP server: / → "hello from vt", /bytes/N → N bytes,
                                           /host → the Host header it saw
   vt.py socks5-udp PROXY HOST PORT MSG    UDP ASSOCIATE through PROXY (host:port), send MSG,
@@ -106,6 +108,20 @@ def main():
         while True:
             d, peer = u.recvfrom(65535)
             u.sendto(b"ECHO:" + d, peer)
+    elif cmd == "flood-tcp":
+        ls = socket.socket(); ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        ls.bind(("127.0.0.1", int(a[0]))); ls.listen(16)
+        blk = bytes(65536)
+        def flood(c):
+            try:
+                for _ in range(int(a[1]) * 16):
+                    c.sendall(blk)
+            except OSError:
+                pass
+            c.close()
+        while True:
+            c, _ = ls.accept()
+            threading.Thread(target=flood, args=(c,), daemon=True).start()
     elif cmd == "http":
         http.server.ThreadingHTTPServer.allow_reuse_address = True
         http.server.ThreadingHTTPServer.request_queue_size = 1024

@@ -14,8 +14,6 @@ start http $VT http $HTTP
 start echo $VT echo-tcp $ECHO
 SUM=$($VT pattern 1048576 | sha256sum)
 
-# A free block of 100 ports for the dynamic range.
-listening_set() { ss -ltnpH "sport >= :$1 and sport <= :$2" | grep "pid=$3," | awk '{print $4}' | sort; }
 hold() { # PROXYPORT LO HI: hold 8 sessions to the echo server (by name: seed 000
 	# blocks private IPs); are some of them going into the range?
 	python3 -c "
@@ -47,7 +45,7 @@ start v2c v2ray -config $T/v0.json
 wait_port $SP && wait_port $VC || { show_log vserver; exit 1; }
 sleep 0.3
 check_eq "seed 000: exactly concurrency (2) dynamic ports listen after start" "2" listening $B $E $PID_vserver
-listening_set $B $E $PID_vserver >$T/gen0
+listeners $B $E $PID_vserver >$T/gen0
 check_eq "seed 000: first fetch (domain target) through the main port" "hello from vt" curl -s --max-time 10 --socks5-hostname 127.0.0.1:$VC http://localhost:$HTTP/
 check_eq "seed 000: v2ray client moves new connections to the dynamic range" "yes" hold $VC $B $E
 check_eq "seed 000: 1 MiB across main and dynamic ports" "$SUM" sh -c "curl -s --max-time 20 --socks5-hostname 127.0.0.1:$VC http://localhost:$HTTP/bytes/1048576 | sha256sum"
@@ -59,7 +57,7 @@ check_eq "seed 000: transfers keep working after the refresh" "$SUM" sh -c "curl
 sleep 6.5
 n=$(listening $B $E $PID_vserver)
 check "seed 000: never more than two generations (got $n ports)" test "$n" -le 4
-listening_set $B $E $PID_vserver >$T/gen2
+listeners $B $E $PID_vserver >$T/gen2
 check "seed 000: the first generation's ports closed after 2 x refresh" sh -c "! grep -qxFf $T/gen0 $T/gen2 || [ \$(comm -12 $T/gen0 $T/gen2 | wc -l) -lt 2 ]"
 # The first generation has closed, but the v2ray client still holds its
 # ports: 4.34 keeps an account for whole minutes (ValidMin >= 1) and our

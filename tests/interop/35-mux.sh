@@ -13,19 +13,7 @@ FLOOD=$(free_port)
 start http $VT http $HTTP
 start echo $VT echo-tcp $ECHO
 start uecho $VT echo-udp $UECHO
-# Sends 256 MiB to whoever connects, as fast as it is taken.
-start flood python3 -c "
-import socket, threading
-ls = socket.socket(); ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-ls.bind(('127.0.0.1', $FLOOD)); ls.listen(16)
-blk = bytes(65536)
-def h(c):
-    try:
-        for _ in range(4096): c.sendall(blk)
-    except OSError: pass
-    c.close()
-while True:
-    c, _ = ls.accept(); threading.Thread(target=h, args=(c,), daemon=True).start()"
+start flood $VT flood-tcp $FLOOD 256
 # Answers 0.3 s after the client half-closed.
 start slow python3 -c "
 import socket, threading, time

@@ -114,12 +114,11 @@ for _ in range(200):
         print(b); break
 PY
 }
-# listening LO HI [PID]: how many TCP listeners in [LO, HI] (of process
-# PID only, when given: a port of the range may be anyone's ephemeral one).
-listening() {
-	if [ -n "${3:-}" ]; then
-		ss -ltnpH "sport >= :$1 and sport <= :$2" | grep -c "pid=$3,"
-	else
-		ss -ltnH "sport >= :$1 and sport <= :$2" | wc -l
-	fi
+# listeners LO HI [PID]: the TCP listening addresses in [LO, HI], sorted
+# (of process PID only, when given: a port of the range may be anyone's
+# ephemeral one); listening: how many.
+listeners() {
+	ss -ltnpH "sport >= :$1 and sport <= :$2" |
+	    grep -F "${3:+pid=$3,}" | awk '{print $4}' | sort
 }
+listening() { listeners "$@" | wc -l; }
