@@ -34,7 +34,8 @@
 /*
  * An account: server address and user, keys derived once. Configured ones
  * never expire; those a server hands out with SwitchAccount (dynamic
- * ports, vmess.md §5.4) expire after their valid minutes.
+ * ports, vmess.md §5.4) expire after their valid minutes, or sooner when
+ * they prove stale (a restarted server: see forget_account).
  */
 struct vout_account {
 	struct net_addr		 server;
@@ -42,6 +43,8 @@ struct vout_account {
 	struct vmess_user	 user;
 	uint8_t			(*alter)[16];	/* alter_id alternates */
 	uint64_t		 expire_ms;	/* 0 = configured, never */
+	uint64_t		 id;		/* serial, never reused */
+	uint64_t		 origin;	/* configured account it came from */
 };
 
 #define VOUT_MAX_ACCOUNTS	256
@@ -58,12 +61,16 @@ struct vout_state {
 	size_t			 nacc;
 	size_t			 nconf;		/* the first nconf are configured */
 	size_t			 next;		/* round robin, as 4.34 */
+	uint64_t		 serial;	/* last account id given */
 };
 
 struct vout_conn {
 	struct vmess_conn	 vc;
 	struct vout_state	*st;
-	struct vout_account	*acc;		/* compared, never followed */
+	uint64_t		 acc_id;	/* the account; it may go meanwhile */
+	uint64_t		 origin;	/* its configured account */
+	bool			 dynamic;	/* from SwitchAccount */
+	bool			 connected;	/* the request went out */
 	struct net_addr		 server;	/* where the account points */
 	struct net_dial		*dial;
 	uint8_t			 hdr[VMESS_REQ_MAX];
@@ -111,16 +118,23 @@ pick_account(struct vout_state *st)
 	}
 }
 
-/* A dynamic account failed to connect: back to the configured servers. */
+/*
+ * A dynamic account proved useless: its port refused us, or a request went
+ * out on it and the connection ended without one byte of response (the
+ * server restarted and reuses the port with fresh users, so it takes our
+ * header for a probe). 4.34 keeps such an account until it expires, which
+ * fails one request in every few for minutes; dropping it costs at most a
+ * request, and the next response from the main port hands out a live one.
+ */
 static void
-forget_account(struct vout_state *st, struct vout_account *a)
+forget_account(struct vout_state *st, uint64_t id, const char *why)
 {
 	size_t	 i;
 
 	for (i = st->nconf; i < st->nacc; i++)
-		if (st->acc[i] == a) {
-			log_info("vmess: dynamic port %u unreachable, dropped",
-			    a->server.port);
+		if (st->acc[i]->id == id) {
+			log_info("vmess: dynamic port %u %s, dropped",
+			    st->acc[i]->server.port, why);
 			drop_account(st, i);
 			return;
 		}
@@ -141,12 +155,16 @@ account_keys(struct vout_account *a)
 }
 
 /*
- * SwitchAccount from the server at `server`: add (or renew) a LEGACY
- * account on the given port. Unlike 4.34, which appends one entry per
- * response, an account already known is only renewed.
+ * SwitchAccount from the server at `server`, received on a connection of
+ * configured account `origin`: add (or renew) a LEGACY account on the given
+ * port. Unlike 4.34, which appends one entry per response, an account
+ * already known is only renewed, and one for the same port and origin with
+ * another ID is replaced: a server never gives one user two IDs on a port
+ * at once (a port is not reused while an older generation holds it), so
+ * the old ID is from before a restart and would only be taken for a probe.
  */
 static void
-on_switch(struct vout_state *st, const struct net_addr *server,
+on_switch(struct vout_state *st, uint64_t origin, const struct net_addr *server,
     const struct vmess_switch *sw)
 {
 	struct vout_account	*a;
@@ -156,15 +174,20 @@ on_switch(struct vout_state *st, const struct net_addr *server,
 
 	for (i = st->nconf; i < st->nacc; i++) {
 		a = st->acc[i];
-		if (a->server.port == sw->port &&
-		    memcmp(a->cu.uuid, sw->uuid, 16) == 0) {
+		if (a->server.port != sw->port || a->origin != origin)
+			continue;
+		if (memcmp(a->cu.uuid, sw->uuid, 16) == 0) {
 			a->expire_ms = expire;
 			return;
 		}
+		forget_account(st, a->id, "has a new ID");
+		break;
 	}
 	if (st->nacc >= VOUT_MAX_ACCOUNTS || sw->valid_min == 0)
 		return;
 	a = xcalloc(1, sizeof(*a));
+	a->id = ++st->serial;
+	a->origin = origin;
 	a->server = *server;
 	if (sw->host_len > 0)
 		net_addr_set(&a->server, sw->host, sw->port);
@@ -231,7 +254,7 @@ switch_cb(void *arg, const struct vmess_switch *sw)
 {
 	struct vout_conn	*vo = arg;
 
-	on_switch(vo->st, &vo->server, sw);
+	on_switch(vo->st, vo->origin, &vo->server, sw);
 }
 
 static void
@@ -239,7 +262,9 @@ watch_switch(struct vout_conn *vo, struct vout_state *st,
     struct vout_account *a)
 {
 	vo->st = st;
-	vo->acc = a;
+	vo->acc_id = a->id;
+	vo->origin = a->origin != 0 ? a->origin : a->id;
+	vo->dynamic = a->expire_ms != 0;
 	vo->server = a->server;
 	vo->vc.on_switch = switch_cb;
 	vo->vc.on_switch_arg = vo;
@@ -252,12 +277,16 @@ vout_free(struct session *s)
 
 	if (vo == NULL)
 		return;
+	if (vo->dynamic && vo->connected && !vo->vc.resp_done)
+		forget_account(vo->st, vo->acc_id, "gave no response");
 	net_dial_cancel(vo->dial);
 	vmess_conn_cleanup(&vo->vc);
 	free(vo);
 	s->out_state = NULL;
 	s->r_codec = NULL;
 }
+
+static void vout_open_direct(struct session *);
 
 static void
 dialed_cb(struct bufferevent *bev, const char *err, void *arg)
@@ -266,11 +295,18 @@ dialed_cb(struct bufferevent *bev, const char *err, void *arg)
 	struct vout_conn	*vo = s->out_state;
 
 	vo->dial = NULL;
+	if (bev == NULL && vo->dynamic) {
+		/* As 4.34 picks again on each try: on to the next account. */
+		forget_account(vo->st, vo->acc_id, "unreachable");
+		vout_free(s);
+		vout_open_direct(s);
+		return;
+	}
 	if (bev == NULL) {
-		forget_account(vo->st, vo->acc);
 		session_close(s, err);
 		return;
 	}
+	vo->connected = true;
 	/* Header first; the relay appends whatever payload is waiting. */
 	evbuffer_add(bufferevent_get_output(bev), vo->hdr, vo->hdrlen);
 	s->rbev = bev;
@@ -294,8 +330,8 @@ vout_open_direct(struct session *s)
 		return;
 	}
 	watch_switch(vo, st, a);
-	vo->dial = net_dial(s->eng, &a->server, AF_UNSPEC, VOUT_TRIES,
-	    &s->out->c->stream, dialed_cb, s);
+	vo->dial = net_dial(s->eng, &a->server, AF_UNSPEC, vo->dynamic ? 1 :
+	    VOUT_TRIES, &s->out->c->stream, dialed_cb, s);
 }
 
 /* UDP: one VMess connection per flow, one chunk per datagram. */
@@ -343,6 +379,24 @@ udp_seal(struct vout_conn *vo, const uint8_t *p, size_t n)
 	return r;
 }
 
+static void udp_dialed_cb(struct bufferevent *, const char *, void *);
+
+/* The flow's request on the next account; datagrams wait in vo->queue. */
+static int
+udp_dial(struct udp_flow *f)
+{
+	struct vout_state	*st = f->out->state;
+	struct vout_account	*a = pick_account(st);
+	struct vout_conn	*vo = f->out_state;
+
+	if (build_request(vo, a, VMESS_CMD_UDP, &f->dst) == -1)
+		return -1;
+	watch_switch(vo, st, a);
+	vo->dial = net_dial(f->eng, &a->server, AF_UNSPEC, vo->dynamic ? 1 :
+	    VOUT_TRIES, &f->out->c->stream, udp_dialed_cb, f);
+	return 0;
+}
+
 static void
 udp_dialed_cb(struct bufferevent *bev, const char *err, void *arg)
 {
@@ -352,12 +406,19 @@ udp_dialed_cb(struct bufferevent *bev, const char *err, void *arg)
 	uint16_t		 len;
 
 	vo->dial = NULL;
+	if (bev == NULL && vo->dynamic) {
+		forget_account(vo->st, vo->acc_id, "unreachable");
+		vmess_conn_cleanup(&vo->vc);
+		if (udp_dial(f) == -1)
+			udp_flow_close(f);
+		return;
+	}
 	if (bev == NULL) {
-		forget_account(vo->st, vo->acc);
 		log_info("vmess: udp flow: %s", err);
 		udp_flow_close(f);
 		return;
 	}
+	vo->connected = true;
 	vo->bev = bev;
 	evbuffer_add(bufferevent_get_output(bev), vo->hdr, vo->hdrlen);
 	while (evbuffer_remove(vo->queue, &len, sizeof(len)) == sizeof(len)) {
@@ -392,6 +453,8 @@ udp_close(struct udp_flow *f)
 
 	if (vo == NULL)
 		return;
+	if (vo->dynamic && vo->connected && !vo->vc.resp_done)
+		forget_account(vo->st, vo->acc_id, "gave no response");
 	net_dial_cancel(vo->dial);
 	if (vo->bev != NULL)
 		bufferevent_free(vo->bev);
@@ -404,8 +467,6 @@ udp_close(struct udp_flow *f)
 static int
 vout_udp_open(struct udp_flow *f)
 {
-	struct vout_state	*st = f->out->state;
-	struct vout_account	*a = pick_account(st);
 	struct vout_conn	*vo = xcalloc(1, sizeof(*vo));
 
 	f->out_state = vo;
@@ -413,12 +474,7 @@ vout_udp_open(struct udp_flow *f)
 	f->out_close = udp_close;
 	vo->flow = f;
 	vo->queue = evbuffer_new();
-	if (build_request(vo, a, VMESS_CMD_UDP, &f->dst) == -1)
-		return -1;
-	watch_switch(vo, st, a);
-	vo->dial = net_dial(f->eng, &a->server, AF_UNSPEC, VOUT_TRIES,
-	    &f->out->c->stream, udp_dialed_cb, f);
-	return 0;
+	return udp_dial(f);
 }
 
 static void
@@ -463,6 +519,7 @@ vout_start(struct outbound_rt *ob, char *err, size_t errlen)
 			struct vout_account *a = xcalloc(1, sizeof(*a));
 
 			st->acc[st->nacc++] = a;
+			a->id = ++st->serial;
 			net_addr_set(&a->server, co->vnext[i].address,
 			    co->vnext[i].port);
 			a->cu = co->vnext[i].users[j];
