@@ -44,7 +44,8 @@ struct vout_account {
 	uint8_t			(*alter)[16];	/* alter_id alternates */
 	uint64_t		 expire_ms;	/* 0 = configured, never */
 	uint64_t		 id;		/* serial, never reused */
-	uint64_t		 origin;	/* configured account it came from */
+	uint64_t		 origin;	/* configured account it came from,
+						   itself for a configured one */
 };
 
 #define VOUT_MAX_ACCOUNTS	256
@@ -69,7 +70,6 @@ struct vout_conn {
 	struct vout_state	*st;
 	uint64_t		 acc_id;	/* the account; it may go meanwhile */
 	uint64_t		 origin;	/* its configured account */
-	bool			 dynamic;	/* from SwitchAccount */
 	bool			 connected;	/* the request went out */
 	struct net_addr		 server;	/* where the account points */
 	struct net_dial		*dial;
@@ -257,17 +257,53 @@ switch_cb(void *arg, const struct vmess_switch *sw)
 	on_switch(vo->st, vo->origin, &vo->server, sw);
 }
 
-static void
-watch_switch(struct vout_conn *vo, struct vout_state *st,
-    struct vout_account *a)
+/*
+ * vo's request for dst on the next account: header and bodies set up, the
+ * account noted (by id: it may go while vo lives) and its responses
+ * watched for SwitchAccount. 0, or -1 when dst cannot be encoded.
+ */
+static int
+next_request(struct vout_conn *vo, struct vout_state *st, uint8_t cmd,
+    const struct net_addr *dst)
 {
+	struct vout_account	*a = pick_account(st);
+
+	if (build_request(vo, a, cmd, dst) == -1)
+		return -1;
 	vo->st = st;
 	vo->acc_id = a->id;
-	vo->origin = a->origin != 0 ? a->origin : a->id;
-	vo->dynamic = a->expire_ms != 0;
+	vo->origin = a->origin;
 	vo->server = a->server;
 	vo->vc.on_switch = switch_cb;
 	vo->vc.on_switch_arg = vo;
+	return 0;
+}
+
+/* On an account from SwitchAccount: its origin is another account. */
+static bool
+on_dynamic(const struct vout_conn *vo)
+{
+	return vo->origin != vo->acc_id;
+}
+
+/*
+ * A dynamic port gets one try: refused, it is dropped and the request goes
+ * on to the next account (as 4.34 picks again on each retry).
+ */
+static int
+dial_tries(const struct vout_conn *vo)
+{
+	return on_dynamic(vo) ? 1 : VOUT_TRIES;
+}
+
+/* vo's connection is over; a request that got no byte back marks it stale. */
+static void
+conn_end(struct vout_conn *vo)
+{
+	if (on_dynamic(vo) && vo->connected && !vo->vc.resp_done)
+		forget_account(vo->st, vo->acc_id, "gave no response");
+	net_dial_cancel(vo->dial);
+	vmess_conn_cleanup(&vo->vc);
 }
 
 static void
@@ -277,16 +313,13 @@ vout_free(struct session *s)
 
 	if (vo == NULL)
 		return;
-	if (vo->dynamic && vo->connected && !vo->vc.resp_done)
-		forget_account(vo->st, vo->acc_id, "gave no response");
-	net_dial_cancel(vo->dial);
-	vmess_conn_cleanup(&vo->vc);
+	conn_end(vo);
 	free(vo);
 	s->out_state = NULL;
 	s->r_codec = NULL;
 }
 
-static void vout_open_direct(struct session *);
+static void tcp_dial(struct session *);
 
 static void
 dialed_cb(struct bufferevent *bev, const char *err, void *arg)
@@ -295,11 +328,10 @@ dialed_cb(struct bufferevent *bev, const char *err, void *arg)
 	struct vout_conn	*vo = s->out_state;
 
 	vo->dial = NULL;
-	if (bev == NULL && vo->dynamic) {
-		/* As 4.34 picks again on each try: on to the next account. */
+	if (bev == NULL && on_dynamic(vo)) {
 		forget_account(vo->st, vo->acc_id, "unreachable");
-		vout_free(s);
-		vout_open_direct(s);
+		conn_end(vo);
+		tcp_dial(s);
 		return;
 	}
 	if (bev == NULL) {
@@ -317,21 +349,24 @@ dialed_cb(struct bufferevent *bev, const char *err, void *arg)
 }
 
 static void
-vout_open_direct(struct session *s)
+tcp_dial(struct session *s)
 {
-	struct vout_state	*st = s->out->state;
-	struct vout_account	*a = pick_account(st);
-	struct vout_conn	*vo = xcalloc(1, sizeof(*vo));
+	struct vout_conn	*vo = s->out_state;
 
-	s->out_state = vo;
-	s->out_free = vout_free;
-	if (build_request(vo, a, VMESS_CMD_TCP, &s->dst) == -1) {
+	if (next_request(vo, s->out->state, VMESS_CMD_TCP, &s->dst) == -1) {
 		session_close(s, "vmess: cannot encode the destination");
 		return;
 	}
-	watch_switch(vo, st, a);
-	vo->dial = net_dial(s->eng, &a->server, AF_UNSPEC, vo->dynamic ? 1 :
-	    VOUT_TRIES, &s->out->c->stream, dialed_cb, s);
+	vo->dial = net_dial(s->eng, &vo->server, AF_UNSPEC, dial_tries(vo),
+	    &s->out->c->stream, dialed_cb, s);
+}
+
+static void
+vout_open_direct(struct session *s)
+{
+	s->out_state = xcalloc(1, sizeof(struct vout_conn));
+	s->out_free = vout_free;
+	tcp_dial(s);
 }
 
 /* UDP: one VMess connection per flow, one chunk per datagram. */
@@ -385,15 +420,12 @@ static void udp_dialed_cb(struct bufferevent *, const char *, void *);
 static int
 udp_dial(struct udp_flow *f)
 {
-	struct vout_state	*st = f->out->state;
-	struct vout_account	*a = pick_account(st);
 	struct vout_conn	*vo = f->out_state;
 
-	if (build_request(vo, a, VMESS_CMD_UDP, &f->dst) == -1)
+	if (next_request(vo, f->out->state, VMESS_CMD_UDP, &f->dst) == -1)
 		return -1;
-	watch_switch(vo, st, a);
-	vo->dial = net_dial(f->eng, &a->server, AF_UNSPEC, vo->dynamic ? 1 :
-	    VOUT_TRIES, &f->out->c->stream, udp_dialed_cb, f);
+	vo->dial = net_dial(f->eng, &vo->server, AF_UNSPEC, dial_tries(vo),
+	    &f->out->c->stream, udp_dialed_cb, f);
 	return 0;
 }
 
@@ -406,9 +438,9 @@ udp_dialed_cb(struct bufferevent *bev, const char *err, void *arg)
 	uint16_t		 len;
 
 	vo->dial = NULL;
-	if (bev == NULL && vo->dynamic) {
+	if (bev == NULL && on_dynamic(vo)) {
 		forget_account(vo->st, vo->acc_id, "unreachable");
-		vmess_conn_cleanup(&vo->vc);
+		conn_end(vo);
 		if (udp_dial(f) == -1)
 			udp_flow_close(f);
 		return;
@@ -453,13 +485,10 @@ udp_close(struct udp_flow *f)
 
 	if (vo == NULL)
 		return;
-	if (vo->dynamic && vo->connected && !vo->vc.resp_done)
-		forget_account(vo->st, vo->acc_id, "gave no response");
-	net_dial_cancel(vo->dial);
+	conn_end(vo);
 	if (vo->bev != NULL)
 		bufferevent_free(vo->bev);
 	evbuffer_free(vo->queue);
-	vmess_conn_cleanup(&vo->vc);
 	free(vo);
 	f->out_state = NULL;
 }
@@ -519,7 +548,7 @@ vout_start(struct outbound_rt *ob, char *err, size_t errlen)
 			struct vout_account *a = xcalloc(1, sizeof(*a));
 
 			st->acc[st->nacc++] = a;
-			a->id = ++st->serial;
+			a->id = a->origin = ++st->serial;
 			net_addr_set(&a->server, co->vnext[i].address,
 			    co->vnext[i].port);
 			a->cu = co->vnext[i].users[j];
