@@ -248,11 +248,33 @@ pick_outbound(struct engine *eng, enum route_verdict v, const char *tag)
 	return eng->noutbounds > 0 ? &eng->outbounds[0] : NULL;
 }
 
+size_t
+dispatch_addrinfo_ips(const struct evutil_addrinfo *res, struct route_ip *ips,
+    size_t max)
+{
+	const struct evutil_addrinfo	*ai;
+	size_t				 n = 0;
+
+	for (ai = res; ai != NULL && n < max; ai = ai->ai_next) {
+		if (ai->ai_family == AF_INET) {
+			ips[n].family = AF_INET;
+			memcpy(ips[n].addr, &((const struct sockaddr_in *)
+			    (const void *)ai->ai_addr)->sin_addr, 4);
+			n++;
+		} else if (ai->ai_family == AF_INET6) {
+			ips[n].family = AF_INET6;
+			memcpy(ips[n].addr, &((const struct sockaddr_in6 *)
+			    (const void *)ai->ai_addr)->sin6_addr, 16);
+			n++;
+		}
+	}
+	return n;
+}
+
 static void
 dns_cb(int result, struct evutil_addrinfo *res, void *arg)
 {
 	struct dispatch		*d = arg;
-	struct evutil_addrinfo	*ai;
 
 	d->dns_req = NULL;
 	if (d->s == NULL) {	/* session went away: cancelled */
@@ -262,24 +284,53 @@ dns_cb(int result, struct evutil_addrinfo *res, void *arg)
 		return;
 	}
 	d->resolved_done = true;
-	for (ai = res; ai != NULL && d->nips < DNS_MAX_IPS; ai = ai->ai_next) {
-		struct route_ip	*ip = &d->ips[d->nips];
-
-		if (ai->ai_family == AF_INET) {
-			ip->family = AF_INET;
-			memcpy(ip->addr, &((struct sockaddr_in *)(void *)
-			    ai->ai_addr)->sin_addr, 4);
-			d->nips++;
-		} else if (ai->ai_family == AF_INET6) {
-			ip->family = AF_INET6;
-			memcpy(ip->addr, &((struct sockaddr_in6 *)(void *)
-			    ai->ai_addr)->sin6_addr, 16);
-			d->nips++;
-		}
-	}
+	d->nips = dispatch_addrinfo_ips(res, d->ips, DNS_MAX_IPS);
 	if (res != NULL)
 		evutil_freeaddrinfo(res);
 	route_session(d);
+}
+
+static void
+resolve(struct dispatch *d)
+{
+	struct session		*s = d->s;
+	struct evutil_addrinfo	 hints;
+	struct evdns_getaddrinfo_request *req;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	/*
+	 * NULL means dns_cb already ran (hosts file, failure) and may have
+	 * freed d: only a pending request is remembered.
+	 */
+	req = evdns_getaddrinfo(s->eng->dns, s->dst.domain, NULL, &hints,
+	    dns_cb, d);
+	if (req != NULL)
+		d->dns_req = req;
+}
+
+/* A name about to be dialed directly that the table guards. */
+static bool
+must_check_name(const struct engine *eng, const struct route_query *q,
+    const struct outbound_rt *ob)
+{
+	return q->domain != NULL && !q->resolved_done && ob != NULL &&
+	    ob->ops->proto == CONF_PROTO_FREEDOM && route_guarded(eng->rt);
+}
+
+/* What the router checked is what a direct dial may use. */
+static void
+keep_addresses(struct session *s, const struct dispatch *d)
+{
+	if (!d->resolved_done || net_addr_is_ip(&s->dst))
+		return;
+	s->dst_resolved = true;
+	if (d->nips > 0) {
+		s->dst_ips = xcalloc(d->nips, sizeof(*s->dst_ips));
+		memcpy(s->dst_ips, d->ips, d->nips * sizeof(*d->ips));
+		s->ndst_ips = d->nips;
+	}
 }
 
 static void
@@ -288,29 +339,23 @@ route_session(struct dispatch *d)
 	struct session		*s = d->s;
 	struct engine		*eng = s->eng;
 	struct route_query	 q;
-	struct evutil_addrinfo	 hints;
 	enum route_verdict	 v;
 	const char		*tag = NULL;
 	int			 idx;
-	struct evdns_getaddrinfo_request *req;
 
 	fill_query(s, d, &q);
 	v = route_match(eng->rt, &q, &tag, &idx);
 	if (v == ROUTE_NEED_IPS) {
-		memset(&hints, 0, sizeof(hints));
-		hints.ai_family = AF_UNSPEC;
-		hints.ai_socktype = SOCK_STREAM;
-		/*
-		 * NULL means dns_cb already ran (hosts file, failure) and may
-		 * have freed d: only a pending request is remembered.
-		 */
-		req = evdns_getaddrinfo(eng->dns, s->dst.domain, NULL, &hints,
-		    dns_cb, d);
-		if (req != NULL)
-			d->dns_req = req;
+		resolve(d);
 		return;
 	}
 	s->out = pick_outbound(eng, v, tag);
+	if (must_check_name(eng, &q, s->out)) {
+		s->out = NULL;
+		resolve(d);
+		return;
+	}
+	keep_addresses(s, d);
 	dispatch_free(s);
 	if (s->out == NULL) {
 		session_close(s, "no outbound");
@@ -327,6 +372,7 @@ dispatch_start(struct session *s)
 	struct dispatch	*d = xcalloc(1, sizeof(*d));
 
 	session_handshake_done(s);
+	net_addr_normalize(&s->dst);
 	d->s = s;
 	d->alive = SNIFF_ALL;
 	s->out_state = d;
@@ -347,8 +393,8 @@ dispatch_start(struct session *s)
 	route_session(d);
 }
 
-struct outbound_rt *
-dispatch_route_flow(struct udp_flow *f)
+static struct outbound_rt *
+route_flow(struct udp_flow *f, const struct route_ip *ips, size_t nips)
 {
 	struct session		 fake;
 	struct route_query	 q;
@@ -356,16 +402,32 @@ dispatch_route_flow(struct udp_flow *f)
 	enum route_verdict	 v;
 	int			 idx;
 
-	/* UDP is routed without waiting for DNS: NEED_IPS means default. */
 	memset(&fake, 0, sizeof(fake));
 	fake.network = CONF_NETBIT_UDP;
 	fake.src = f->src;
 	fake.dst = f->dst;
+	net_addr_normalize(&fake.dst);
 	fake.user = f->user;
 	fake.in = f->in;
 	fake.in_tag = f->in_tag;
 	fill_query(&fake, NULL, &q);
 	q.resolved_done = true;
+	q.resolved = ips;
+	q.nresolved = nips;
 	v = route_match(f->eng->rt, &q, &tag, &idx);
 	return pick_outbound(f->eng, v, tag);
+}
+
+struct outbound_rt *
+dispatch_route_flow(struct udp_flow *f)
+{
+	/* UDP does not wait for DNS: IP rules do not match a name here. */
+	return route_flow(f, NULL, 0);
+}
+
+bool
+dispatch_flow_allowed(struct udp_flow *f, const struct route_ip *ips,
+    size_t nips)
+{
+	return !route_guarded(f->eng->rt) || route_flow(f, ips, nips) == f->out;
 }

@@ -7,6 +7,11 @@
 #ifndef LIBSHARED_DISPATCH_H
 #define LIBSHARED_DISPATCH_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <event2/util.h>
+
 struct session;
 struct udp_flow;
 struct outbound_rt;
@@ -23,5 +28,17 @@ void	dispatch_start(struct session *s);
  * router needs DNS that UDP does not wait for (then the default is used).
  */
 struct outbound_rt *dispatch_route_flow(struct udp_flow *f);
+
+/*
+ * A direct outbound resolved a flow's name to ips: may it send there? No
+ * when the table guards IP ranges and the addresses route elsewhere.
+ */
+struct route_ip;
+bool	dispatch_flow_allowed(struct udp_flow *f, const struct route_ip *ips,
+	    size_t nips);
+
+/* The first max IPv4/IPv6 addresses of an evdns answer. */
+size_t	dispatch_addrinfo_ips(const struct evutil_addrinfo *res,
+	    struct route_ip *ips, size_t max);
 
 #endif

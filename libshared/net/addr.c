@@ -8,32 +8,65 @@
 #include <stdlib.h>
 #include <string.h>
 
-void
-net_addr_set(struct net_addr *a, const char *host, uint16_t port)
+/*
+ * The numeric forms a C library dials without DNS: "127.1", "2130706433",
+ * "0x7f.1" (inet_aton's), so that routing's IP rules see them as the
+ * address they are. Only digits, hex letters, 'x' and dots: nothing else
+ * inet_aton would take after a space.
+ */
+static bool
+net_inet_aton(const char *host, uint8_t ip[4])
+{
+	struct in_addr	 in;
+
+	if (*host == '\0' || host[strspn(host, "0123456789abcdefABCDEFxX.")]
+	    != '\0' || inet_aton(host, &in) == 0)
+		return false;
+	memcpy(ip, &in, 4);
+	return true;
+}
+
+static bool
+net_addr_parse_ip(struct net_addr *a, const char *host)
 {
 	char	 tmp[256];
-	size_t	 n;
+	size_t	 n = strlen(host);
 
-	memset(a, 0, sizeof(*a));
-	a->port = port;
-	n = strlen(host);
 	if (n >= 2 && host[0] == '[' && host[n - 1] == ']' && n - 2 < sizeof(tmp)) {
 		memcpy(tmp, host + 1, n - 2);
 		tmp[n - 2] = '\0';
 		if (inet_pton(AF_INET6, tmp, a->ip) == 1) {
 			a->family = AF_INET6;
-			return;
+			return true;
 		}
 	}
-	if (inet_pton(AF_INET, host, a->ip) == 1) {
+	if (inet_pton(AF_INET, host, a->ip) == 1 ||
+	    net_inet_aton(host, a->ip)) {
 		a->family = AF_INET;
-		return;
+		return true;
 	}
 	if (inet_pton(AF_INET6, host, a->ip) == 1) {
 		a->family = AF_INET6;
-		return;
+		return true;
 	}
-	snprintf(a->domain, sizeof(a->domain), "%s", host);
+	return false;
+}
+
+void
+net_addr_set(struct net_addr *a, const char *host, uint16_t port)
+{
+	memset(a, 0, sizeof(*a));
+	a->port = port;
+	if (!net_addr_parse_ip(a, host))
+		snprintf(a->domain, sizeof(a->domain), "%s", host);
+}
+
+void
+net_addr_normalize(struct net_addr *a)
+{
+	if (a->family != 0 || !net_addr_parse_ip(a, a->domain))
+		return;
+	memset(a->domain, 0, sizeof(a->domain));
 }
 
 int

@@ -22,6 +22,11 @@ struct net_addr {
 
 /* "1.2.3.4", "::1", "[::1]" or a domain; port given separately. */
 void	net_addr_set(struct net_addr *a, const char *host, uint16_t port);
+/*
+ * A domain that is an address in disguise ("[::1]", "127.1", "2130706433")
+ * becomes that address; anything else is left alone.
+ */
+void	net_addr_normalize(struct net_addr *a);
 /* "host:port", "[v6]:port", ":port" (host left as is). 0 or -1. */
 int	net_addr_parse_hostport(struct net_addr *a, const char *s);
 int	net_addr_from_sockaddr(struct net_addr *a, const struct sockaddr *sa);

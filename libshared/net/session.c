@@ -201,6 +201,7 @@ session_close(struct session *s, const char *why)
 	if (s->cplain != NULL)
 		evbuffer_free(s->cplain);
 	free(s->user);
+	free(s->dst_ips);
 	if (s->in != NULL)
 		engine_inbound_release(s->in);
 	free(s);

@@ -15,6 +15,7 @@
 
 #include "conf/conf.h"
 #include "net/addr.h"
+#include "route/route.h"
 
 struct bufferevent;
 struct event;
@@ -78,6 +79,13 @@ struct session {
 	uint32_t		 level;
 	char			 proto[16];	/* sniffed protocol or "" */
 	char			 sniffed[256];	/* sniffed domain or "" */
+	/*
+	 * When the router resolved dst's name: the addresses it checked
+	 * (possibly none). A direct dial uses exactly these.
+	 */
+	bool			 dst_resolved;
+	struct route_ip		*dst_ips;
+	size_t			 ndst_ips;
 	struct conf_level	 policy;
 
 	struct bufferevent	*cbev;		/* client side stream */

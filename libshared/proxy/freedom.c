@@ -22,12 +22,14 @@
 #include "app/engine.h"
 #include "base/log.h"
 #include "base/util.h"
+#include "dispatch/dispatch.h"
 #include "net/dial.h"
 #include "net/session.h"
 #include "net/udp.h"
 
 #define FREEDOM_TRIES	5
 #define UDP_QUEUE_MAX	16
+#define UDP_CHECK_IPS	8	/* answers checked against a guarded table */
 
 /* Where a session really goes: its destination, or `redirect`. */
 static void
@@ -88,15 +90,44 @@ dialed_cb(struct bufferevent *bev, const char *err, void *arg)
 	session_relay(s);
 }
 
+/*
+ * The name was resolved and checked by the router: dial one of exactly
+ * those addresses (of the family the strategy wants), never look it up
+ * again, so a rebinding answer cannot swap in an address nobody checked.
+ */
+static int
+checked_address(const struct session *s, int family, struct net_addr *t)
+{
+	size_t	i;
+
+	for (i = 0; i < s->ndst_ips; i++) {
+		if (family != AF_UNSPEC && s->dst_ips[i].family != family)
+			continue;
+		t->family = s->dst_ips[i].family;
+		memcpy(t->ip, s->dst_ips[i].addr, sizeof(t->ip));
+		memset(t->domain, 0, sizeof(t->domain));
+		return 0;
+	}
+	return -1;
+}
+
 static void
 freedom_open(struct session *s)
 {
 	struct net_addr	 target;
+	int		 family = dns_family(s->out->c->domain_strategy);
+	char		 why[NET_ADDRSTRLEN + 40];
 
 	freedom_target(s->out->c, &s->dst, &target);
+	if (s->dst_resolved && target.family == 0 &&
+	    strcmp(target.domain, s->dst.domain) == 0 &&
+	    checked_address(s, family, &target) == -1) {
+		snprintf(why, sizeof(why), "cannot resolve %s", s->dst.domain);
+		session_close(s, why);
+		return;
+	}
 	s->out_free = dial_free;
-	s->out_state = net_dial(s->eng, &target,
-	    dns_family(s->out->c->domain_strategy), FREEDOM_TRIES,
+	s->out_state = net_dial(s->eng, &target, family, FREEDOM_TRIES,
 	    &s->out->c->stream, dialed_cb, s);
 }
 
@@ -162,6 +193,8 @@ static void
 fudp_dns_cb(int result, struct evutil_addrinfo *res, void *arg)
 {
 	struct freedom_udp	*u = arg;
+	struct route_ip		 ips[UDP_CHECK_IPS];
+	size_t			 nips;
 
 	u->req = NULL;
 	u->resolving = false;
@@ -170,7 +203,12 @@ fudp_dns_cb(int result, struct evutil_addrinfo *res, void *arg)
 			evutil_freeaddrinfo(res);
 		return;
 	}
-	if (result != 0 || res == NULL ||
+	nips = res != NULL ? dispatch_addrinfo_ips(res, ips, UDP_CHECK_IPS) : 0;
+	if (result == 0 && res != NULL &&
+	    !dispatch_flow_allowed(u->f, ips, nips))
+		log_info("freedom: udp to %s: its address is blocked by "
+		    "routing", u->f->dst.domain);
+	else if (result != 0 || res == NULL ||
 	    fudp_connect(u, res->ai_addr, res->ai_addrlen) == -1)
 		log_info("freedom: udp to %s: cannot resolve or connect",
 		    u->f->dst.domain);
@@ -234,6 +272,7 @@ freedom_udp_open(struct udp_flow *f)
 	f->send = fudp_send;
 	f->out_close = fudp_close;
 	freedom_target(f->out->c, &f->dst, &t);
+	net_addr_normalize(&t);
 	if ((len = net_addr_to_sockaddr(&t, &ss)) != -1)
 		return fudp_connect(u, (struct sockaddr *)&ss,
 		    (socklen_t)len);

@@ -89,6 +89,12 @@ struct route_rule {
 
 struct route_table {
 	enum conf_route_strategy strategy;
+	/*
+	 * Some rule sends IP ranges to a blackhole: a name headed for a
+	 * direct dial must be resolved and its addresses checked first, or
+	 * any name pointing at a blocked range would walk past the block.
+	 */
+	bool			 guard;
 	struct route_rule	*rules;
 	size_t			 nrules;
 };
@@ -128,6 +134,7 @@ static const struct {
 	{ AF_INET, { 224, 0, 0, 0 }, 4 },
 	{ AF_INET, { 240, 0, 0, 0 }, 4 },
 	{ AF_INET, { 255, 255, 255, 255 }, 32 },
+	{ AF_INET6, { 0 }, 128 },	/* ::, which connects to this host */
 	{ AF_INET6, { [15] = 1 }, 128 },
 	{ AF_INET6, { 0xfc }, 7 },
 	{ AF_INET6, { 0xfe, 0x80 }, 10 },
@@ -911,6 +918,19 @@ oom:
 	return -1;
 }
 
+/* The outbound a tag names is a blackhole. */
+static bool
+route_tag_blocks(const struct conf *c, const char *tag)
+{
+	size_t	i;
+
+	for (i = 0; i < c->noutbounds; i++)
+		if (c->outbounds[i].tag != NULL &&
+		    strcmp(c->outbounds[i].tag, tag) == 0)
+			return c->outbounds[i].proto == CONF_PROTO_BLACKHOLE;
+	return false;
+}
+
 struct route_table *
 route_compile(const struct conf *c, char *err, size_t errlen)
 {
@@ -949,11 +969,20 @@ route_compile(const struct conf *c, char *err, size_t errlen)
 			route_free(rt);
 			return NULL;
 		}
+		if (rt->rules[i].has_ip &&
+		    route_tag_blocks(c, rt->rules[i].tag))
+			rt->guard = true;
 	}
 	return rt;
 oom:
 	route_err(err, errlen, "out of memory");
 	return NULL;
+}
+
+bool
+route_guarded(const struct route_table *rt)
+{
+	return rt != NULL && rt->guard;
 }
 
 void
@@ -1064,6 +1093,13 @@ route_match(const struct route_table *rt, const struct route_query *q,
 
 	if (rt == NULL || q == NULL)
 		return ROUTE_DEFAULT;
+	/*
+	 * A guarded name was resolved before a direct dial: its addresses
+	 * meet every IP rule in one pass, whatever the strategy, so an
+	 * earlier domain rule cannot carry it past a block.
+	 */
+	if (rt->guard && q->domain != NULL && q->resolved_done)
+		return route_pass(rt, q, ROUTE_IPM_RESOLVED, tag, rule_index);
 	switch (rt->strategy) {
 	case CONF_RS_IPONDEMAND:
 		return route_pass(rt, q, ROUTE_IPM_DEMAND, tag, rule_index);

@@ -56,6 +56,14 @@ struct route_table *route_compile(const struct conf *c, char *err,
 	    size_t errlen);
 void	route_free(struct route_table *rt);
 
+/*
+ * True when a rule sends IP ranges to a blackhole. Then a name that would
+ * be dialed directly is resolved first and asked again with resolved_done:
+ * its addresses meet every IP rule (any match counts), and the dial must
+ * use exactly those addresses (no second lookup, no rebinding window).
+ */
+bool	route_guarded(const struct route_table *rt);
+
 /* *tag and *rule_index are set only for ROUTE_MATCHED. */
 enum route_verdict route_match(const struct route_table *rt,
 	    const struct route_query *q, const char **tag, int *rule_index);

@@ -101,7 +101,7 @@ def main():
     if cmd == "free-port":
         print(free_port())
     elif cmd == "echo-tcp":
-        TS(("127.0.0.1", int(a[0])), Echo).serve_forever()
+        TS((os.environ.get("VT_BIND", "127.0.0.1"), int(a[0])), Echo).serve_forever()
     elif cmd == "echo-udp":
         u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         u.bind(("127.0.0.1", int(a[0])))
@@ -125,7 +125,9 @@ def main():
     elif cmd == "http":
         http.server.ThreadingHTTPServer.allow_reuse_address = True
         http.server.ThreadingHTTPServer.request_queue_size = 1024
-        http.server.ThreadingHTTPServer(("127.0.0.1", int(a[0])), H).serve_forever()
+        # VT_BIND: lib.sh's public_net serves on every address.
+        bind = os.environ.get("VT_BIND", "127.0.0.1")
+        http.server.ThreadingHTTPServer((bind, int(a[0])), H).serve_forever()
     elif cmd == "record-relay":
         # TCP relay LISTEN -> TARGET that saves everything the first client
         # sends (the VMess request header and body) to FILE.

@@ -5,8 +5,10 @@
 # the dynamic range; exactly `concurrency` ports listen, never more than two
 # generations' worth; transfers keep working across refreshes; old ports
 # close after 2 x refresh; seed 000's private-range rule; the access log.
+[ -n "${VT_NS:-}" ] || VT_NS=1 exec unshare -m -n sh "$0" "$@"
 . "$(dirname "$0")/lib.sh"
 need_v2ray
+public_net
 S=$ROOT/conf/seeds
 
 HTTP=$(free_port); ECHO=$(free_port)
@@ -19,14 +21,15 @@ fetches() { # PROXYPORT N MAXTIME: how many of N fetches through the proxy succe
 }
 
 hold() { # PROXYPORT LO HI: hold 8 sessions to the echo server (by name: seed 000
-	# blocks private IPs); are some of them going into the range?
+	# blocks private ranges, names in them too, and $PUB is outside them);
+	# are some of them going into the range?
 	python3 -c "
 import socket, subprocess, time
 held = []
 for i in range(8):
     s = socket.create_connection(('127.0.0.1', $1), 5)
     s.sendall(b'\x05\x01\x00'); s.recv(2)
-    s.sendall(b'\x05\x01\x00\x03\x09localhost' + ($ECHO).to_bytes(2, 'big')); s.recv(10)
+    s.sendall(b'\x05\x01\x00\x03\x08pub.test' + ($ECHO).to_bytes(2, 'big')); s.recv(10)
     s.sendall(b'x'); s.recv(1)
     held.append(s)
     time.sleep(0.1)
@@ -50,14 +53,14 @@ wait_port $SP && wait_port $VC || { show_log vserver; exit 1; }
 sleep 0.3
 check_eq "seed 000: exactly concurrency (2) dynamic ports listen after start" "2" listening $B $E $PID_vserver
 listeners $B $E $PID_vserver >$T/gen0
-check_eq "seed 000: first fetch (domain target) through the main port" "hello from vt" curl -s --max-time 10 --socks5-hostname 127.0.0.1:$VC http://localhost:$HTTP/
+check_eq "seed 000: first fetch (domain target) through the main port" "hello from vt" curl -s --max-time 10 --socks5-hostname 127.0.0.1:$VC http://$PUB:$HTTP/
 check_eq "seed 000: v2ray client moves new connections to the dynamic range" "yes" hold $VC $B $E
-check_eq "seed 000: 1 MiB across main and dynamic ports" "$SUM" sh -c "curl -s --max-time 20 --socks5-hostname 127.0.0.1:$VC http://localhost:$HTTP/bytes/1048576 | sha256sum"
+check_eq "seed 000: 1 MiB across main and dynamic ports" "$SUM" sh -c "curl -s --max-time 20 --socks5-hostname 127.0.0.1:$VC http://$PUB:$HTTP/bytes/1048576 | sha256sum"
 check_eq "seed 000: private-range rule blocks a 127.0.0.1 target" "" curl -s --max-time 10 --socks5 127.0.0.1:$VC http://127.0.0.1:$HTTP/
 sleep 6.5
 n=$(listening $B $E $PID_vserver)
 check "seed 000: after one refresh two generations listen (4 ports, got $n)" test "$n" -eq 4
-check_eq "seed 000: transfers keep working after the refresh" "$SUM" sh -c "curl -s --max-time 20 --socks5-hostname 127.0.0.1:$VC http://localhost:$HTTP/bytes/1048576 | sha256sum"
+check_eq "seed 000: transfers keep working after the refresh" "$SUM" sh -c "curl -s --max-time 20 --socks5-hostname 127.0.0.1:$VC http://$PUB:$HTTP/bytes/1048576 | sha256sum"
 sleep 6.5
 n=$(listening $B $E $PID_vserver)
 check "seed 000: never more than two generations (got $n ports)" test "$n" -le 4
@@ -67,9 +70,9 @@ check "seed 000: the first generation's ports closed after 2 x refresh" sh -c "!
 # ports: 4.34 keeps an account for whole minutes (ValidMin >= 1) and our
 # 6 s refresh is below that, so one request's 5 dial attempts can all meet
 # closed ports. A second request goes on through the list.
-check_eq "seed 000: transfers keep working after two refreshes" "$SUM" sh -c "for i in 1 2 3; do r=\$(curl -s --max-time 20 --socks5-hostname 127.0.0.1:$VC http://localhost:$HTTP/bytes/1048576 | sha256sum); [ \"\$r\" = '$SUM' ] && break; done; echo \"\$r\""
+check_eq "seed 000: transfers keep working after two refreshes" "$SUM" sh -c "for i in 1 2 3; do r=\$(curl -s --max-time 20 --socks5-hostname 127.0.0.1:$VC http://$PUB:$HTTP/bytes/1048576 | sha256sum); [ \"\$r\" = '$SUM' ] && break; done; echo \"\$r\""
 sleep 1.2
-check "seed 000: the access log file fills" grep -q "accepted tcp:localhost:$HTTP" $T/access.log
+check "seed 000: the access log file fills" grep -q "accepted tcp:$PUB:$HTTP" $T/access.log
 check "seed 000: vserver still running" kill -0 $PID_vserver
 stop vserver; stop v2c
 
@@ -88,7 +91,7 @@ start vclient0 $BIN/vclient -c $T/c0.json
 wait_port $SP && wait_port $CP || { show_log v2s0; exit 1; }
 sleep 0.3
 check_eq "seed 000 on v2ray: concurrency (2) dynamic ports listen" "2" listening $B $E $PID_v2s0
-check_eq "seed 000 on v2ray: first fetch from our vclient (second user, alterId 32)" "hello from vt" curl -s --max-time 10 --socks5-hostname 127.0.0.1:$CP http://localhost:$HTTP/
+check_eq "seed 000 on v2ray: first fetch from our vclient (second user, alterId 32)" "hello from vt" curl -s --max-time 10 --socks5-hostname 127.0.0.1:$CP http://$PUB:$HTTP/
 check_eq "seed 000 on v2ray: our vclient follows the switch" "yes" hold $CP $B $E
 check_eq "seed 000 on v2ray: the private-range rule blocks 127.0.0.1" "" curl -s --max-time 10 --socks5 127.0.0.1:$CP http://127.0.0.1:$HTTP/
 stop v2s0; stop vclient0

@@ -4,8 +4,10 @@
 # ports, two users, mux and sniffing the same way; every tool's flags pass
 # -test, and their -dump json reloads with -c; a base file plus flags;
 # usage errors exit 2; vportal + vbridge from flags serve a page.
+[ -n "${VT_NS:-}" ] || VT_NS=1 exec unshare -m -n sh "$0" "$@"
 . "$(dirname "$0")/lib.sh"
 need_v2ray
+public_net
 
 HTTP=$(free_port); ECHO=$(free_port)
 start http $VT http $HTTP
@@ -20,7 +22,7 @@ held = []
 for i in range(8):
     s = socket.create_connection(('127.0.0.1', $1), 5)
     s.sendall(b'\x05\x01\x00'); s.recv(2)
-    s.sendall(b'\x05\x01\x00\x03\x09localhost' + ($ECHO).to_bytes(2, 'big')); s.recv(10)
+    s.sendall(b'\x05\x01\x00\x03\x08pub.test' + ($ECHO).to_bytes(2, 'big')); s.recv(10)
     s.sendall(b'x'); s.recv(1)
     held.append(s)
     time.sleep(0.1)
@@ -58,9 +60,9 @@ start vclient $BIN/vclient -socks 127.0.0.1:$CP "$LINK"
 start vclient2 $BIN/vclient -socks $CP2 -server 127.0.0.1:$SP -id $ID
 wait_port $CP && wait_port $CP2 || { show_log vclient; show_log vclient2; exit 1; }
 check_eq "a page through vclient (the link) → vserver" "hello from vt" \
-    curl -s --max-time 10 --socks5-hostname 127.0.0.1:$CP http://localhost:$HTTP/
+    curl -s --max-time 10 --socks5-hostname 127.0.0.1:$CP http://$PUB:$HTTP/
 check_eq "a page through vclient (-server -id) → vserver" "hello from vt" \
-    curl -s --max-time 10 --socks5-hostname 127.0.0.1:$CP2 http://localhost:$HTTP/
+    curl -s --max-time 10 --socks5-hostname 127.0.0.1:$CP2 http://$PUB:$HTTP/
 check_eq "vserver's flags block private ranges (127.0.0.1 target)" "" \
     curl -s --max-time 10 --socks5 127.0.0.1:$CP http://127.0.0.1:$HTTP/
 check "vclient's SOCKS has UDP on" sh -c \
@@ -76,7 +78,7 @@ JSON
 start v2c v2ray -config $T/v.json
 wait_port $VP || show_log v2c
 check_eq "a v2ray client through the flags' vserver" "hello from vt" \
-    curl -s --max-time 10 --socks5-hostname 127.0.0.1:$VP http://localhost:$HTTP/
+    curl -s --max-time 10 --socks5-hostname 127.0.0.1:$VP http://$PUB:$HTTP/
 stop v2c; stop vclient; stop vclient2; stop vserver
 
 # --- dynamic ports, two users, wildcard listen; vclient with mux, sniff -
@@ -95,12 +97,14 @@ start vclient3 $BIN/vclient -socks $CP -sniff "$LINK2"
 start vclient4 $BIN/vclient -socks $CP2 -mux 4 "$LINK2"
 wait_port $CP && wait_port $CP2 || { show_log vclient3; show_log vclient4; exit 1; }
 check_eq "a page through vclient (-sniff) → vserver (-dynamic)" "hello from vt" \
-    curl -s --max-time 10 --socks5-hostname 127.0.0.1:$CP http://localhost:$HTTP/
+    curl -s --max-time 10 --socks5-hostname 127.0.0.1:$CP http://$PUB:$HTTP/
 check_eq "  ... new connections detour to the dynamic ports" "yes" hold $CP $B $E
-check_eq "  ... sniffing: Host localhost on a 127.0.0.1 target passes the server's rule" \
-    "hello from vt" curl -s --max-time 10 --socks5 127.0.0.1:$CP -H "Host: localhost" http://127.0.0.1:$HTTP/
+check_eq "  ... sniffing: Host $PUB on a 127.0.0.1 target passes the server's rule" \
+    "hello from vt" curl -s --max-time 10 --socks5 127.0.0.1:$CP -H "Host: $PUB" http://127.0.0.1:$HTTP/
+check_eq "  ... sniffing: Host localhost is refused (the name resolves into the block)" \
+    "" curl -s --max-time 10 --socks5 127.0.0.1:$CP -H "Host: localhost" http://127.0.0.1:$HTTP/
 check_eq "a page through vclient (-mux 4) → vserver (-dynamic)" "hello from vt" \
-    sh -c "for i in 1 2 3; do curl -s --max-time 10 --socks5-hostname 127.0.0.1:$CP2 http://localhost:$HTTP/ >/dev/null; done; curl -s --max-time 10 --socks5-hostname 127.0.0.1:$CP2 http://localhost:$HTTP/"
+    sh -c "for i in 1 2 3; do curl -s --max-time 10 --socks5-hostname 127.0.0.1:$CP2 http://$PUB:$HTTP/ >/dev/null; done; curl -s --max-time 10 --socks5-hostname 127.0.0.1:$CP2 http://$PUB:$HTTP/"
 stop vclient3; stop vclient4; stop vserver2
 
 # --- vportal + vbridge from flags: the public port reaches the -to page --

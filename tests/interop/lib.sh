@@ -122,3 +122,24 @@ listeners() {
 	    grep -F "${3:+pid=$3,}" | awk '{print $4}' | sort
 }
 listening() { listeners "$@" | wc -l; }
+
+# A server that blocks private ranges (seed 000, the quick start) now also
+# refuses names resolving into them, so a test whose traffic must pass such
+# a server runs in its own network and mount namespace, started by this
+# line at the top of the script, before lib.sh:
+#   [ -n "${VT_NS:-}" ] || VT_NS=1 exec unshare -m -n sh "$0" "$@"
+# public_net then brings lo up with PUB_IP (1.2.3.4, outside every private
+# range) beside 127.0.0.1, names it $PUB in /etc/hosts, and has vt.py's
+# servers bind every address, so a target of $PUB:PORT passes the block
+# and reaches the test's local service.
+PUB_IP=1.2.3.4
+PUB=pub.test
+public_net() {
+	if [ -z "${VT_NS:-}" ] || ! ip link set lo up ||
+	    ! ip addr add $PUB_IP/32 dev lo; then
+		notok "own network namespace with $PUB_IP"; exit 1
+	fi
+	printf '127.0.0.1 localhost\n::1 localhost\n%s %s\n' $PUB_IP $PUB >$T/hosts
+	mount --bind $T/hosts /etc/hosts || { notok "own /etc/hosts"; exit 1; }
+	export VT_BIND=0.0.0.0
+}

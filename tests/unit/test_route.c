@@ -978,6 +978,83 @@ test_route_strategy_dns_failure(void **state)
 	freeconf(c);
 }
 
+/*
+ * The guard: a rule sending IP ranges to a blackhole makes a resolved name
+ * meet every IP rule in one pass, whatever the strategy and even after an
+ * earlier domain-only miss; without a blackhole target nothing changes.
+ */
+static void
+test_route_guard(void **state)
+{
+	struct conf		*c = mkconf(CONF_RS_ASIS, 2);
+	struct route_table	*rt;
+	struct route_query	 q;
+	struct route_ip		 lo6 = { AF_INET6, { [15] = 1 } };
+	struct route_ip		 any6 = { AF_INET6, { 0 } };
+	struct route_ip		 two[2] = { { AF_INET, { 1, 2, 3, 4 } },
+	    { AF_INET, { 127, 0, 0, 1 } } };
+
+	c->noutbounds = 2;
+	c->outbounds = calloc(2, sizeof(*c->outbounds));
+	assert_non_null(c->outbounds);
+	c->outbounds[0].tag = strdup("direct");
+	c->outbounds[0].proto = CONF_PROTO_FREEDOM;
+	c->outbounds[1].tag = strdup("blocked");
+	c->outbounds[1].proto = CONF_PROTO_BLACKHOLE;
+	sv_add(&c->rules[0].domain, "full:nas.lan", (const char *)NULL);
+	set_str(&c->rules[0].outbound_tag, "direct");
+	sv_add(&c->rules[1].ip, "geoip:private", (const char *)NULL);
+	set_str(&c->rules[1].outbound_tag, "blocked");
+	rt = compile_ok(c);
+	assert_true(route_guarded(rt));
+
+	/* Before resolution AsIs is unchanged: the caller resolves. */
+	q_domain(&q, "localhost", 80);
+	assert_string_equal(verdict(rt, &q), "DEFAULT");
+	q.resolved_done = true;
+	q.resolved = &lo6;
+	q.nresolved = 1;
+	assert_string_equal(verdict(rt, &q), "blocked");
+	q.resolved = &any6;		/* :: connects to this host */
+	assert_string_equal(verdict(rt, &q), "blocked");
+	q.resolved = two;		/* any blocked answer blocks */
+	q.nresolved = 2;
+	assert_string_equal(verdict(rt, &q), "blocked");
+	q.nresolved = 1;		/* 1.2.3.4 alone passes */
+	assert_string_equal(verdict(rt, &q), "DEFAULT");
+	q.resolved_done = true;		/* no answer: nothing to block */
+	q.nresolved = 0;
+	assert_string_equal(verdict(rt, &q), "DEFAULT");
+	/* An explicit domain rule first still wins. */
+	q_domain(&q, "nas.lan", 80);
+	q.resolved_done = true;
+	q.resolved = &two[1];
+	q.nresolved = 1;
+	assert_string_equal(verdict(rt, &q), "direct");
+	route_free(rt);
+
+	/* IPIfNonMatch: resolved names meet IP rules before domain rules
+	 * that come later, in one pass. */
+	c->route_strategy = CONF_RS_IPIFNONMATCH;
+	rt = compile_ok(c);
+	q_domain(&q, "localhost", 80);
+	q.resolved_done = true;
+	q.resolved = &two[1];
+	q.nresolved = 1;
+	assert_string_equal(verdict(rt, &q), "blocked");
+	route_free(rt);
+
+	/* The same IP rule to a freedom outbound guards nothing. */
+	set_str(&c->rules[1].outbound_tag, "direct");
+	rt = compile_ok(c);
+	assert_false(route_guarded(rt));
+	route_free(rt);
+	free(c->outbounds[0].tag);
+	free(c->outbounds[1].tag);
+	free(c->outbounds);
+	freeconf(c);
+}
+
 static void
 test_route_ondemand_order(void **state)
 {
@@ -1111,6 +1188,7 @@ main(void)
 		cmocka_unit_test(test_route_strategy_table),
 		cmocka_unit_test(test_route_strategy_dns_failure),
 		cmocka_unit_test(test_route_ondemand_order),
+		cmocka_unit_test(test_route_guard),
 		cmocka_unit_test(test_route_compile_errors),
 	};
 
