@@ -291,7 +291,8 @@ reload(void)
 		return;
 	}
 	engine_stop_listening(app.running);
-	if ((e = engine_new(app.t, app.base, c, err, sizeof(err))) == NULL) {
+	if ((e = engine_new_from(app.t, app.base, c, app.running, err,
+	    sizeof(err))) == NULL) {
 		/*
 		 * The old listeners are closed already and the new ones
 		 * cannot open (an address taken meanwhile): stop with the

@@ -383,12 +383,20 @@ struct engine *
 engine_new(const struct tool *t, struct event_base *base, struct conf *c,
     char *err, size_t errlen)
 {
+	return engine_new_from(t, base, c, NULL, err, errlen);
+}
+
+struct engine *
+engine_new_from(const struct tool *t, struct event_base *base, struct conf *c,
+    struct engine *prev, char *err, size_t errlen)
+{
 	struct engine	*eng = xcalloc(1, sizeof(*eng));
 	char		 rerr[256];
 	size_t		 i, np;
 
 	raise_nofile();
 	eng->base = base;
+	eng->prev = prev;
 	eng->conf = c;
 	TAILQ_INIT(&eng->sessions);
 	TAILQ_INIT(&eng->handshaking);
@@ -462,6 +470,7 @@ engine_new(const struct tool *t, struct event_base *base, struct conf *c,
 		goto fail;
 	}
 	log_attach(base);
+	eng->prev = NULL;
 	return eng;
  fail:
 	engine_free(eng);

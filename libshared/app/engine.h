@@ -94,6 +94,11 @@ struct engine {
 	uint64_t		 next_id;
 	LIST_HEAD(, udp_flow)	 flows;
 	bool			 stopping;
+	/*
+	 * While a reload builds this engine: the one it replaces, whose
+	 * handlers may hand over what did not change (VMess user keys).
+	 */
+	struct engine		*prev;
 	struct reverse_bridge	*bridges;
 	struct conf_outbound	*portal_confs;	/* portals as outbounds */
 	struct evbuffer		*stage;		/* session.c, empty between
@@ -153,6 +158,9 @@ int	engine_check_tool(const struct tool *t, const struct conf *c,
  */
 struct engine *engine_new(const struct tool *t, struct event_base *base,
 	    struct conf *c, char *err, size_t errlen);
+/* The same for a reload replacing prev (still alive, not listening). */
+struct engine *engine_new_from(const struct tool *t, struct event_base *base,
+	    struct conf *c, struct engine *prev, char *err, size_t errlen);
 void	engine_free(struct engine *eng);
 /* Stop accepting; sessions keep running. */
 void	engine_stop_listening(struct engine *eng);

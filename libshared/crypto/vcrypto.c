@@ -3,6 +3,8 @@
  * vcrypto.c: OpenSSL 3 wrappers (hashes, HMAC, AES one-shots, RAND) and
  * the small non-cryptographic checksums VMess uses (FNV-1a, CRC-32).
  */
+/* MD5's low-level API: the only way to keep an HMAC's pad states. */
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include "crypto/vcrypto.h"
 
 #include <limits.h>
@@ -11,6 +13,7 @@
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/md5.h>
 #include <openssl/rand.h>
 
 int
@@ -45,6 +48,43 @@ vcrypto_hmac_md5(const void *key, size_t klen, const void *msg, size_t mlen,
     uint8_t out[16])
 {
 	return vcrypto_hmac(EVP_md5(), key, klen, msg, mlen, out);
+}
+
+_Static_assert(2 * sizeof(MD5_CTX) <= sizeof(struct vcrypto_md5key),
+    "vcrypto_md5key too small for two MD5 states");
+
+void
+vcrypto_md5key_init(struct vcrypto_md5key *k, const uint8_t key[16])
+{
+	MD5_CTX	*st = (MD5_CTX *)(void *)k->st;
+	uint8_t	 pad[64];
+	int	 i;
+
+	for (i = 0; i < 64; i++)
+		pad[i] = (uint8_t)((i < 16 ? key[i] : 0) ^ 0x36);
+	MD5_Init(&st[0]);
+	MD5_Update(&st[0], pad, 64);
+	for (i = 0; i < 64; i++)
+		pad[i] ^= 0x36 ^ 0x5c;
+	MD5_Init(&st[1]);
+	MD5_Update(&st[1], pad, 64);
+	OPENSSL_cleanse(pad, sizeof(pad));
+}
+
+void
+vcrypto_md5key_mac(const struct vcrypto_md5key *k, const void *msg,
+    size_t len, uint8_t out[16])
+{
+	const MD5_CTX	*st = (const MD5_CTX *)(const void *)k->st;
+	MD5_CTX		 c;
+
+	c = st[0];
+	MD5_Update(&c, msg, len);
+	MD5_Final(out, &c);
+	c = st[1];
+	MD5_Update(&c, out, 16);
+	MD5_Final(out, &c);
+	OPENSSL_cleanse(&c, sizeof(c));
 }
 
 int

@@ -4,6 +4,7 @@
  * §6) into hash sets, merged IP ranges and port ranges, and matches them.
  */
 #include "route/route.h"
+#include "base/strmap.h"
 #include "conf/conf.h"
 
 #include <sys/types.h>
@@ -19,12 +20,7 @@
 #include <string.h>
 #include <strings.h>
 
-/* Open-addressing set of owned strings; cap is a power of two. */
-struct route_strset {
-	char	**slot;
-	size_t	  cap;
-	size_t	  n;
-};
+#define route_strset	strmap
 
 /* 128-bit unsigned key; IPv4 addresses live in lo only. */
 struct route_u128 {
@@ -164,78 +160,24 @@ route_err(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* String sets. */
-
-static uint64_t
-route_hash(const char *s)
-{
-	uint64_t	h = 14695981039346656037ULL;	/* FNV-1a */
-
-	for (; *s != '\0'; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
+/* String sets: a strmap whose values go unused. */
 
 static bool
 route_strset_has(const struct route_strset *set, const char *s)
 {
-	size_t	i;
-
-	if (set->cap == 0)
-		return false;
-	for (i = route_hash(s) & (set->cap - 1); set->slot[i] != NULL;
-	    i = (i + 1) & (set->cap - 1))
-		if (strcmp(set->slot[i], s) == 0)
-			return true;
-	return false;
+	return strmap_get(set, s) != NULL;
 }
 
 static int
 route_strset_add(struct route_strset *set, const char *s)
 {
-	char	**nslot, *dup;
-	size_t	  ncap, i, j;
-
-	if (route_strset_has(set, s))
-		return 0;
-	/* Keep the load at or under one half so probes stay short. */
-	if ((set->n + 1) * 2 > set->cap) {
-		ncap = set->cap ? set->cap * 2 : 8;
-		if ((nslot = calloc(ncap, sizeof(*nslot))) == NULL)
-			return -1;
-		for (i = 0; i < set->cap; i++) {
-			if (set->slot[i] == NULL)
-				continue;
-			for (j = route_hash(set->slot[i]) & (ncap - 1);
-			    nslot[j] != NULL; j = (j + 1) & (ncap - 1))
-				;
-			nslot[j] = set->slot[i];
-		}
-		free(set->slot);
-		set->slot = nslot;
-		set->cap = ncap;
-	}
-	if ((dup = strdup(s)) == NULL)
-		return -1;
-	for (i = route_hash(s) & (set->cap - 1); set->slot[i] != NULL;
-	    i = (i + 1) & (set->cap - 1))
-		;
-	set->slot[i] = dup;
-	set->n++;
-	return 0;
+	return strmap_add(set, s, 0);
 }
 
 static void
 route_strset_free(struct route_strset *set)
 {
-	size_t	i;
-
-	for (i = 0; i < set->cap; i++)
-		free(set->slot[i]);
-	free(set->slot);
-	memset(set, 0, sizeof(*set));
+	strmap_free(set);
 }
 
 static int

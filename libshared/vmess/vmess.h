@@ -126,21 +126,54 @@ ssize_t	vmess_authid_match(const struct vmess_user *users, size_t n,
 	    const uint8_t eauid[16], int64_t now, int64_t *t);
 
 /*
+ * The same match for a server with many users: each user's AuthID key is
+ * expanded once into its own cipher context (not re-keyed per try), and the
+ * users that matched most recently are tried first, so a connection from
+ * an active user costs about what it costs with one user. Users are added
+ * in the order of the server's user list; find returns that index.
+ */
+#define VMESS_MATCH_RECENT	16
+struct vmess_matcher {
+	struct evp_cipher_ctx_st **m_ctx;
+	size_t			 m_n;
+	size_t			 m_cap;
+	uint32_t		 m_recent[VMESS_MATCH_RECENT];
+	size_t			 m_nrecent;
+};
+void	vmess_matcher_init(struct vmess_matcher *m);
+int	vmess_matcher_add(struct vmess_matcher *m, const uint8_t authid_key[16]);
+/* Reload: the next user is src's user i (its expanded key copied). */
+int	vmess_matcher_adopt(struct vmess_matcher *m,
+	    const struct vmess_matcher *src, size_t i);
+/* Reload: src's recent users, renumbered by user_map (-1: gone). */
+void	vmess_matcher_adopt_recent(struct vmess_matcher *m,
+	    const struct vmess_matcher *src, const ssize_t *user_map,
+	    size_t nusers);
+ssize_t	vmess_matcher_find(struct vmess_matcher *m, const uint8_t eauid[16],
+	    int64_t now, int64_t *t);
+void	vmess_matcher_cleanup(struct vmess_matcher *m);
+
+/*
  * Legacy auth lookup table (§3.4 step 2): HMAC-MD5(id, ts) -> (user, ts)
- * for the primary and every alternate ID of every user and every ts within
- * [now - 120, now + 120]. Call vmess_authtab_refresh every 10 s. A matched
- * value may be reused by many connections until tainted.
+ * for the primary and every alternate ID of every user added and every ts
+ * within [now - 120, now + 120]. Adding a user costs only its own values;
+ * vmess_authtab_refresh (every 10 s) deletes the seconds that left the
+ * window and adds the new ones. 16 bytes a value (a fingerprint, verified
+ * on a hit). A matched value may be reused by many connections until
+ * tainted.
  */
 struct vmess_authtab_id;
 struct vmess_authtab_ent;
 struct vmess_authtab {
 	struct vmess_authtab_id	*at_ids;
 	size_t			 at_nids;
+	size_t			 at_nalloc;
 	struct vmess_authtab_ent *at_ents;
 	size_t			 at_cap;	/* power of two */
+	size_t			 at_used;
+	int64_t			 at_lo, at_hi;	/* ts window held */
 	uint8_t			 at_seed[16];
 };
-
 enum vmess_auth_result {
 	VMESS_AUTH_FOUND = 0,
 	VMESS_AUTH_NONE = -1,
@@ -148,15 +181,28 @@ enum vmess_auth_result {
 };
 
 int	vmess_authtab_init(struct vmess_authtab *t);
-/* Adds the user's IDs (primary + alter_id alternates). 0 or -1 (memory). */
+/*
+ * Adds the user's IDs (primary + alter_id alternates) and their values for
+ * the window now held. 0 or -1 (memory, or more than 2^32 IDs).
+ */
 int	vmess_authtab_add(struct vmess_authtab *t, size_t user,
 	    const uint8_t uuid[16], uint16_t alter_id, int64_t now);
 /* Drops ts < now - 120 and adds up to now + 120. 0 or -1 (memory). */
 int	vmess_authtab_refresh(struct vmess_authtab *t, int64_t now);
+/*
+ * Reload: take over src's IDs and values for the users user_map keeps
+ * (src user u becomes user_map[u]; -1 drops it), taint included, without
+ * computing a value. t must be empty; users added later fill its window.
+ */
+int	vmess_authtab_adopt(struct vmess_authtab *t,
+	    const struct vmess_authtab *src, const ssize_t *user_map,
+	    size_t nusers);
 enum vmess_auth_result vmess_authtab_lookup(const struct vmess_authtab *t,
 	    const uint8_t auth[16], size_t *user, int64_t *ts);
 /* Refuses every later use of this auth value (FNV error, session replay). */
 void	vmess_authtab_taint(struct vmess_authtab *t, const uint8_t auth[16]);
+/* Memory the table holds, for the benchmark. */
+size_t	vmess_authtab_bytes(const struct vmess_authtab *t);
 void	vmess_authtab_cleanup(struct vmess_authtab *t);
 
 /*
@@ -314,6 +360,7 @@ ssize_t	vmess_legacy_req_open(const uint8_t *p, size_t len,
 struct vmess_server {
 	const struct vmess_user	*users;
 	size_t			 nusers;
+	struct vmess_matcher	*matcher;	/* NULL: try users in order */
 	struct vmess_authtab	*legacy;	/* may be NULL */
 	struct vmess_replay	*authids;	/* keylen 16 */
 	struct vmess_replay	*sessions;	/* keylen 48 */

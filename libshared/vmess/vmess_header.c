@@ -543,7 +543,9 @@ vmess_server_decode(struct vmess_server *s, const uint8_t *p, size_t len,
 	out->fail = VMESS_FAIL_CLOSE;
 	if (len < 16)
 		return 0;
-	if ((idx = vmess_authid_match(s->users, s->nusers, p, now, &t)) >= 0) {
+	idx = s->matcher != NULL ? vmess_matcher_find(s->matcher, p, now, &t) :
+	    vmess_authid_match(s->users, s->nusers, p, now, &t);
+	if (idx >= 0 && (size_t)idx < s->nusers) {
 		u = &s->users[idx];
 		if ((rv = vmess_aead_req_open(p, len, u->cmd_key, out,
 		    errstr)) <= 0)

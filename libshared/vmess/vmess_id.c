@@ -221,6 +221,21 @@ vmess_authid_decode(const uint8_t authid_key[16], const uint8_t in[16],
 	return vmess_authid_check(plain, t);
 }
 
+/* The time an EAuID decrypted to, if its CRC holds and it is in window. */
+static int
+vmess_authid_plain_ok(const uint8_t plain[16], int64_t now, int64_t *tp)
+{
+	int64_t	 t;
+
+	if (vmess_authid_check(plain, &t) == -1 || t < 0)
+		return -1;
+	/* Both ends inclusive: 4.34 rejects only |t - now| > 120. */
+	if (t > now + VMESS_AEAD_WINDOW || t < now - VMESS_AEAD_WINDOW)
+		return -1;
+	*tp = t;
+	return 0;
+}
+
 ssize_t
 vmess_authid_match(const struct vmess_user *users, size_t n,
     const uint8_t eauid[16], int64_t now, int64_t *tp)
@@ -243,10 +258,7 @@ vmess_authid_match(const struct vmess_user *users, size_t n,
 		if (EVP_DecryptUpdate(ctx, plain, &l, eauid, 16) != 1 ||
 		    l != 16)
 			break;
-		if (vmess_authid_check(plain, &t) == -1 || t < 0)
-			continue;
-		/* Both ends inclusive: 4.34 rejects only |t - now| > 120. */
-		if (t > now + VMESS_AEAD_WINDOW || t < now - VMESS_AEAD_WINDOW)
+		if (vmess_authid_plain_ok(plain, now, &t) == -1)
 			continue;
 		*tp = t;
 		found = (ssize_t)i;
@@ -255,22 +267,182 @@ vmess_authid_match(const struct vmess_user *users, size_t n,
 	return found;
 }
 
+void
+vmess_matcher_init(struct vmess_matcher *m)
+{
+	memset(m, 0, sizeof(*m));
+}
+
+/* Room for one more context. */
+static int
+vmess_matcher_grow(struct vmess_matcher *m)
+{
+	EVP_CIPHER_CTX	**v;
+	size_t		  cap;
+
+	if (m->m_n == UINT32_MAX)
+		return -1;
+	if (m->m_n < m->m_cap)
+		return 0;
+	cap = m->m_cap ? m->m_cap * 2 : 16;
+	if ((v = realloc(m->m_ctx, cap * sizeof(*v))) == NULL)
+		return -1;
+	m->m_ctx = v;
+	m->m_cap = cap;
+	return 0;
+}
+
+int
+vmess_matcher_add(struct vmess_matcher *m, const uint8_t authid_key[16])
+{
+	EVP_CIPHER_CTX	*c;
+
+	if (vmess_matcher_grow(m) == -1 || (c = EVP_CIPHER_CTX_new()) == NULL)
+		return -1;
+	if (EVP_DecryptInit_ex(c, EVP_aes_128_ecb(), NULL, authid_key, NULL)
+	    != 1) {
+		EVP_CIPHER_CTX_free(c);
+		return -1;
+	}
+	EVP_CIPHER_CTX_set_padding(c, 0);
+	m->m_ctx[m->m_n++] = c;
+	return 0;
+}
+
+int
+vmess_matcher_adopt(struct vmess_matcher *m, const struct vmess_matcher *src,
+    size_t i)
+{
+	EVP_CIPHER_CTX	*c;
+
+	if (i >= src->m_n || vmess_matcher_grow(m) == -1 ||
+	    (c = EVP_CIPHER_CTX_new()) == NULL)
+		return -1;
+	if (EVP_CIPHER_CTX_copy(c, src->m_ctx[i]) != 1) {
+		EVP_CIPHER_CTX_free(c);
+		return -1;
+	}
+	m->m_ctx[m->m_n++] = c;
+	return 0;
+}
+
+void
+vmess_matcher_adopt_recent(struct vmess_matcher *m,
+    const struct vmess_matcher *src, const ssize_t *user_map, size_t nusers)
+{
+	size_t	 i;
+
+	m->m_nrecent = 0;
+	for (i = 0; i < src->m_nrecent; i++)
+		if (src->m_recent[i] < nusers &&
+		    user_map[src->m_recent[i]] >= 0 &&
+		    (size_t)user_map[src->m_recent[i]] < m->m_n)
+			m->m_recent[m->m_nrecent++] =
+			    (uint32_t)user_map[src->m_recent[i]];
+}
+
+static int
+vmess_matcher_try(struct vmess_matcher *m, size_t i, const uint8_t eauid[16],
+    int64_t now, int64_t *tp)
+{
+	uint8_t	 plain[16];
+	int	 l;
+
+	if (EVP_DecryptUpdate(m->m_ctx[i], plain, &l, eauid, 16) != 1 ||
+	    l != 16)
+		return -1;
+	return vmess_authid_plain_ok(plain, now, tp);
+}
+
+/* Move (or insert) user i to the front of the recent list. */
+static void
+vmess_matcher_touch(struct vmess_matcher *m, uint32_t i)
+{
+	size_t	 p;
+
+	for (p = 0; p < m->m_nrecent && m->m_recent[p] != i; p++)
+		;
+	if (p == m->m_nrecent) {
+		if (m->m_nrecent < VMESS_MATCH_RECENT)
+			m->m_nrecent++;
+		p = m->m_nrecent - 1;
+	}
+	memmove(&m->m_recent[1], &m->m_recent[0], p * sizeof(m->m_recent[0]));
+	m->m_recent[0] = i;
+}
+
+ssize_t
+vmess_matcher_find(struct vmess_matcher *m, const uint8_t eauid[16],
+    int64_t now, int64_t *tp)
+{
+	size_t	 i;
+
+	for (i = 0; i < m->m_nrecent; i++)
+		if (vmess_matcher_try(m, m->m_recent[i], eauid, now, tp) == 0) {
+			vmess_matcher_touch(m, m->m_recent[i]);
+			return (ssize_t)m->m_recent[0];
+		}
+	for (i = 0; i < m->m_n; i++)
+		if (vmess_matcher_try(m, i, eauid, now, tp) == 0) {
+			vmess_matcher_touch(m, (uint32_t)i);
+			return (ssize_t)i;
+		}
+	return -1;
+}
+
+void
+vmess_matcher_cleanup(struct vmess_matcher *m)
+{
+	size_t	 i;
+
+	for (i = 0; i < m->m_n; i++)
+		EVP_CIPHER_CTX_free(m->m_ctx[i]);
+	free(m->m_ctx);
+	memset(m, 0, sizeof(*m));
+}
+
 /* ------------------------------------------------------------------ */
 /* Legacy auth table                                                  */
 
+/*
+ * One ID (a user's primary or an alternate): its HMAC pads, so a value
+ * costs two MD5 compressions, and the user it belongs to.
+ */
 struct vmess_authtab_id {
-	uint8_t		 id[16];
-	size_t		 user;
-	int64_t		 last;		/* newest ts already in the table */
+	struct vcrypto_md5key	 key;
+	uint32_t		 user;
 };
 
+/*
+ * 16 bytes a value instead of the value itself: the first 8 bytes of the
+ * auth value (0 = empty slot; a value starting with 8 zero bytes is kept
+ * as 1), the ID, and the low 16 bits of ts (the table's window is far
+ * narrower than 65536 s, so ts is recovered exactly from at_lo). A hit is
+ * verified by recomputing the whole value.
+ */
 struct vmess_authtab_ent {
-	uint8_t		 auth[16];
-	int64_t		 ts;
-	uint8_t		 used;
-	uint8_t		 tainted;
-	size_t		 id;
+	uint64_t	 fp;
+	uint32_t	 id;
+	uint16_t	 ts_lo;
+	uint16_t	 tainted;
 };
+
+static uint64_t
+vmess_authtab_fp(const uint8_t auth[16])
+{
+	uint64_t	 fp = vmess_get64(auth);
+
+	return fp != 0 ? fp : 1;
+}
+
+static size_t
+vmess_authtab_home(const struct vmess_authtab *t, uint64_t fp)
+{
+	uint8_t	 b[8];
+
+	vmess_be64(b, fp);
+	return (size_t)vcrypto_siphash(t->at_seed, b, 8) & (t->at_cap - 1);
+}
 
 int
 vmess_authtab_init(struct vmess_authtab *t)
@@ -279,72 +451,181 @@ vmess_authtab_init(struct vmess_authtab *t)
 	return vcrypto_random(t->at_seed, sizeof(t->at_seed));
 }
 
-static struct vmess_authtab_ent *
-vmess_authtab_slot(struct vmess_authtab_ent *ents, size_t cap,
-    const uint8_t seed[16], const uint8_t auth[16])
+/* Insert without growing; an equal fingerprint (same ID twice) stays. */
+static void
+vmess_authtab_put(struct vmess_authtab *t, const struct vmess_authtab_ent *n)
 {
-	size_t	 h = (size_t)vcrypto_siphash(seed, auth, 16) & (cap - 1);
+	size_t	 h = vmess_authtab_home(t, n->fp);
 
-	while (ents[h].used && memcmp(ents[h].auth, auth, 16) != 0)
-		h = (h + 1) & (cap - 1);
-	return &ents[h];
+	while (t->at_ents[h].fp != 0) {
+		if (t->at_ents[h].fp == n->fp)
+			return;
+		h = (h + 1) & (t->at_cap - 1);
+	}
+	t->at_ents[h] = *n;
+	t->at_used++;
+}
+
+/* Room for `more` values at a load of at most 3/4 (entries rehash by fp). */
+static int
+vmess_authtab_reserve(struct vmess_authtab *t, size_t more)
+{
+	struct vmess_authtab_ent *old = t->at_ents;
+	size_t			 oldcap = t->at_cap, cap = oldcap ? oldcap : 64;
+	size_t			 i;
+
+	while ((t->at_used + more) * 4 > cap * 3)
+		cap *= 2;
+	if (cap == oldcap)
+		return 0;
+	if ((t->at_ents = calloc(cap, sizeof(*t->at_ents))) == NULL) {
+		t->at_ents = old;
+		return -1;
+	}
+	t->at_cap = cap;
+	t->at_used = 0;
+	for (i = 0; i < oldcap; i++)
+		if (old[i].fp != 0)
+			vmess_authtab_put(t, &old[i]);
+	free(old);
+	return 0;
+}
+
+static void
+vmess_authtab_value(const struct vmess_authtab *t, uint32_t id, int64_t ts,
+    uint8_t out[16])
+{
+	uint8_t	 b[8];
+
+	vmess_be64(b, (uint64_t)ts);
+	vcrypto_md5key_mac(&t->at_ids[id].key, b, 8, out);
+}
+
+/* Values of IDs [from, to) for ts in [lo, hi]; room reserved by caller. */
+static void
+vmess_authtab_fill(struct vmess_authtab *t, size_t from, size_t to,
+    int64_t lo, int64_t hi)
+{
+	struct vmess_authtab_ent n;
+	uint8_t			 auth[16];
+	int64_t			 ts;
+	size_t			 i;
+
+	memset(&n, 0, sizeof(n));
+	for (i = from; i < to; i++) {
+		n.id = (uint32_t)i;
+		for (ts = lo; ts <= hi; ts++) {
+			vmess_authtab_value(t, (uint32_t)i, ts, auth);
+			n.fp = vmess_authtab_fp(auth);
+			n.ts_lo = (uint16_t)ts;
+			vmess_authtab_put(t, &n);
+		}
+	}
+}
+
+/* The slot holding exactly this value, verified, or NULL. */
+static struct vmess_authtab_ent *
+vmess_authtab_find(const struct vmess_authtab *t, const uint8_t auth[16],
+    int64_t *tsp)
+{
+	struct vmess_authtab_ent *e;
+	uint64_t		 fp = vmess_authtab_fp(auth);
+	uint8_t			 v[16];
+	int64_t			 ts;
+	size_t			 h;
+
+	if (t->at_cap == 0)
+		return NULL;
+	for (h = vmess_authtab_home(t, fp); t->at_ents[h].fp != 0;
+	    h = (h + 1) & (t->at_cap - 1)) {
+		e = &t->at_ents[h];
+		if (e->fp != fp)
+			continue;
+		ts = t->at_lo + (int64_t)(uint16_t)(e->ts_lo -
+		    (uint16_t)t->at_lo);
+		vmess_authtab_value(t, e->id, ts, v);
+		if (memcmp(v, auth, 16) != 0)
+			return NULL;	/* fingerprints are unique */
+		*tsp = ts;
+		return e;
+	}
+	return NULL;
+}
+
+/* Backward-shift deletion: linear probing stays exact, no tombstones. */
+static void
+vmess_authtab_del(struct vmess_authtab *t, struct vmess_authtab_ent *e)
+{
+	size_t	 mask = t->at_cap - 1, i = (size_t)(e - t->at_ents), j = i, k;
+
+	for (;;) {
+		j = (j + 1) & mask;
+		if (t->at_ents[j].fp == 0)
+			break;
+		k = vmess_authtab_home(t, t->at_ents[j].fp);
+		/* Move j back to i unless its home lies cyclically in (i, j]. */
+		if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
+			continue;
+		t->at_ents[i] = t->at_ents[j];
+		i = j;
+	}
+	memset(&t->at_ents[i], 0, sizeof(t->at_ents[i]));
+	t->at_used--;
+}
+
+static void
+vmess_authtab_drop(struct vmess_authtab *t, int64_t lo, int64_t hi)
+{
+	struct vmess_authtab_ent *e;
+	uint8_t			 auth[16];
+	int64_t			 ts, got;
+	size_t			 i;
+
+	for (i = 0; i < t->at_nids; i++)
+		for (ts = lo; ts <= hi; ts++) {
+			vmess_authtab_value(t, (uint32_t)i, ts, auth);
+			if ((e = vmess_authtab_find(t, auth, &got)) != NULL)
+				vmess_authtab_del(t, e);
+		}
 }
 
 /*
- * Rebuilt as a whole every refresh (4.34 adds ~10 values per ID every
- * 10 s): the copy drops expired values without tombstones and keeps taint.
+ * Incremental, as 4.34 adds ~10 values per ID every 10 s: the seconds that
+ * left [now - 120, now + 120] are deleted (taint on the rest is kept) and
+ * the new ones added. A clock that jumped past the window starts afresh.
  */
 int
 vmess_authtab_refresh(struct vmess_authtab *t, int64_t now)
 {
-	struct vmess_authtab_ent *ents, *e;
-	struct vmess_authtab_id	*id;
-	int64_t			 lo = now - VMESS_LEGACY_WINDOW;
-	int64_t			 hi = now + VMESS_LEGACY_WINDOW, ts, from;
-	size_t			 i, want = 0, cap = 16;
-	uint8_t			 auth[16];
+	int64_t	 lo = now - VMESS_LEGACY_WINDOW, hi = now + VMESS_LEGACY_WINDOW;
 
-	for (i = 0; i < t->at_cap; i++)
-		if (t->at_ents[i].used && t->at_ents[i].ts >= lo)
-			want++;
-	for (i = 0; i < t->at_nids; i++) {
-		from = t->at_ids[i].last + 1 > lo ? t->at_ids[i].last + 1 : lo;
-		if (hi >= from)
-			want += (size_t)(hi - from + 1);
+	if (t->at_nids == 0 || t->at_cap == 0) {
+		t->at_lo = lo;
+		t->at_hi = hi;
+		return 0;
 	}
-	while (cap < 2 * want)
-		cap *= 2;
-	if ((ents = calloc(cap, sizeof(*ents))) == NULL)
-		return -1;
-	for (i = 0; i < t->at_cap; i++) {
-		if (!t->at_ents[i].used || t->at_ents[i].ts < lo)
-			continue;
-		e = vmess_authtab_slot(ents, cap, t->at_seed,
-		    t->at_ents[i].auth);
-		*e = t->at_ents[i];
+	if (lo > t->at_hi || hi < t->at_lo) {
+		memset(t->at_ents, 0, t->at_cap * sizeof(*t->at_ents));
+		t->at_used = 0;
+		t->at_lo = lo;
+		t->at_hi = hi;
+		if (vmess_authtab_reserve(t, t->at_nids * (size_t)(hi - lo + 1))
+		    == -1)
+			return -1;
+		vmess_authtab_fill(t, 0, t->at_nids, lo, hi);
+		return 0;
 	}
-	for (i = 0; i < t->at_nids; i++) {
-		id = &t->at_ids[i];
-		from = id->last + 1 > lo ? id->last + 1 : lo;
-		for (ts = from; ts <= hi; ts++) {
-			if (vmess_legacy_auth(id->id, ts, auth) == -1) {
-				free(ents);
-				return -1;
-			}
-			e = vmess_authtab_slot(ents, cap, t->at_seed, auth);
-			if (e->used)
-				continue;	/* same ID configured twice */
-			memcpy(e->auth, auth, 16);
-			e->ts = ts;
-			e->id = i;
-			e->used = 1;
-		}
-		if (hi > id->last)
-			id->last = hi;
+	if (lo > t->at_lo) {
+		vmess_authtab_drop(t, t->at_lo, lo - 1);
+		t->at_lo = lo;
 	}
-	free(t->at_ents);
-	t->at_ents = ents;
-	t->at_cap = cap;
+	if (hi > t->at_hi) {
+		if (vmess_authtab_reserve(t, t->at_nids *
+		    (size_t)(hi - t->at_hi)) == -1)
+			return -1;
+		vmess_authtab_fill(t, 0, t->at_nids, t->at_hi + 1, hi);
+		t->at_hi = hi;
+	}
 	return 0;
 }
 
@@ -354,28 +635,102 @@ vmess_authtab_add(struct vmess_authtab *t, size_t user,
 {
 	struct vmess_authtab_id	*ids;
 	uint8_t			(*alt)[16] = NULL;
-	size_t			 i, n = (size_t)alter_id + 1;
+	size_t			 i, n = (size_t)alter_id + 1, first;
 
-	ids = realloc(t->at_ids, (t->at_nids + n) * sizeof(*ids));
-	if (ids == NULL)
+	if (user > UINT32_MAX || t->at_nids + n > UINT32_MAX)
 		return -1;
-	t->at_ids = ids;
+	if (t->at_nids == 0) {
+		t->at_lo = now - VMESS_LEGACY_WINDOW;
+		t->at_hi = now + VMESS_LEGACY_WINDOW;
+	}
+	if (t->at_nids + n > t->at_nalloc) {
+		size_t	cap = t->at_nalloc ? t->at_nalloc : 16;
+
+		while (cap < t->at_nids + n)
+			cap *= 2;
+		if ((ids = realloc(t->at_ids, cap * sizeof(*ids))) == NULL)
+			return -1;
+		t->at_ids = ids;
+		t->at_nalloc = cap;
+	}
 	if (alter_id > 0) {
 		if ((alt = calloc(alter_id, 16)) == NULL)
 			return -1;
 		if (vmess_alter_ids(uuid, alter_id, alt) == -1) {
+			OPENSSL_cleanse(alt, (size_t)alter_id * 16);
 			free(alt);
 			return -1;
 		}
 	}
+	if (vmess_authtab_reserve(t, n * (size_t)(t->at_hi - t->at_lo + 1))
+	    == -1) {
+		free(alt);
+		return -1;
+	}
+	first = t->at_nids;
 	for (i = 0; i < n; i++) {
-		memcpy(ids[t->at_nids + i].id, i == 0 ? uuid : alt[i - 1], 16);
-		ids[t->at_nids + i].user = user;
-		ids[t->at_nids + i].last = now - VMESS_LEGACY_WINDOW - 1;
+		vcrypto_md5key_init(&t->at_ids[first + i].key,
+		    i == 0 ? uuid : alt[i - 1]);
+		t->at_ids[first + i].user = (uint32_t)user;
 	}
 	t->at_nids += n;
+	if (alt != NULL)
+		OPENSSL_cleanse(alt, (size_t)alter_id * 16);
 	free(alt);
-	return vmess_authtab_refresh(t, now);
+	vmess_authtab_fill(t, first, t->at_nids, t->at_lo, t->at_hi);
+	return 0;
+}
+
+int
+vmess_authtab_adopt(struct vmess_authtab *t, const struct vmess_authtab *src,
+    const ssize_t *user_map, size_t nusers)
+{
+	uint32_t		*idmap;
+	struct vmess_authtab_ent n;
+	size_t			 i, keep = 0, u;
+
+	if (t->at_nids != 0 || src->at_nids == 0)
+		return 0;
+	if ((idmap = calloc(src->at_nids, sizeof(*idmap))) == NULL)
+		return -1;
+	for (i = 0; i < src->at_nids; i++) {
+		u = src->at_ids[i].user;
+		idmap[i] = u < nusers && user_map[u] >= 0 ? (uint32_t)keep++ :
+		    UINT32_MAX;
+	}
+	if (keep == 0) {
+		free(idmap);
+		return 0;
+	}
+	if ((t->at_ids = calloc(keep, sizeof(*t->at_ids))) == NULL) {
+		free(idmap);
+		return -1;
+	}
+	t->at_nalloc = keep;
+	for (i = 0; i < src->at_nids; i++) {
+		if (idmap[i] == UINT32_MAX)
+			continue;
+		t->at_ids[idmap[i]] = src->at_ids[i];
+		t->at_ids[idmap[i]].user =
+		    (uint32_t)user_map[src->at_ids[i].user];
+	}
+	t->at_nids = keep;
+	t->at_lo = src->at_lo;
+	t->at_hi = src->at_hi;
+	if (vmess_authtab_reserve(t, src->at_used) == -1) {
+		free(idmap);
+		return -1;
+	}
+	for (i = 0; i < src->at_cap; i++) {
+		if (src->at_ents[i].fp == 0 ||
+		    idmap[src->at_ents[i].id] == UINT32_MAX)
+			continue;
+		n = src->at_ents[i];
+		n.id = idmap[n.id];
+		vmess_authtab_put(t, &n);
+	}
+	free(idmap);
+	return 0;
 }
 
 enum vmess_auth_result
@@ -383,16 +738,14 @@ vmess_authtab_lookup(const struct vmess_authtab *t, const uint8_t auth[16],
     size_t *user, int64_t *ts)
 {
 	const struct vmess_authtab_ent *e;
+	int64_t			 got;
 
-	if (t->at_cap == 0)
-		return VMESS_AUTH_NONE;
-	e = vmess_authtab_slot(t->at_ents, t->at_cap, t->at_seed, auth);
-	if (!e->used)
+	if ((e = vmess_authtab_find(t, auth, &got)) == NULL)
 		return VMESS_AUTH_NONE;
 	if (e->tainted)
 		return VMESS_AUTH_TAINTED;
 	*user = t->at_ids[e->id].user;
-	*ts = e->ts;
+	*ts = got;
 	return VMESS_AUTH_FOUND;
 }
 
@@ -400,19 +753,24 @@ void
 vmess_authtab_taint(struct vmess_authtab *t, const uint8_t auth[16])
 {
 	struct vmess_authtab_ent *e;
+	int64_t			 got;
 
-	if (t->at_cap == 0)
-		return;
-	e = vmess_authtab_slot(t->at_ents, t->at_cap, t->at_seed, auth);
-	if (e->used)
+	if ((e = vmess_authtab_find(t, auth, &got)) != NULL)
 		e->tainted = 1;
+}
+
+size_t
+vmess_authtab_bytes(const struct vmess_authtab *t)
+{
+	return t->at_cap * sizeof(*t->at_ents) +
+	    t->at_nalloc * sizeof(*t->at_ids);
 }
 
 void
 vmess_authtab_cleanup(struct vmess_authtab *t)
 {
 	if (t->at_ids != NULL)
-		OPENSSL_cleanse(t->at_ids, t->at_nids * sizeof(*t->at_ids));
+		OPENSSL_cleanse(t->at_ids, t->at_nalloc * sizeof(*t->at_ids));
 	free(t->at_ids);
 	free(t->at_ents);
 	memset(t, 0, sizeof(*t));

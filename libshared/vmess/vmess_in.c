@@ -20,6 +20,7 @@
 #include "app/dynport.h"
 #include "app/engine.h"
 #include "base/log.h"
+#include "base/strmap.h"
 #include "base/util.h"
 #include "dispatch/dispatch.h"
 #include "mux/mux.h"
@@ -41,8 +42,14 @@ struct vin_state {
 	struct vmess_user	*users;
 	const struct conf_user	**cusers;
 	size_t			 nusers;
+	size_t			 ualloc;	/* users/cusers/drain capacity */
+	uint32_t		*drain;		/* each user's drain hash bits */
+	struct strmap		 by_key;	/* "uuid:alterId" -> user, for
+						   a reload to find its keys */
 	struct vin_dynuser	**dyn;
 	size_t			 ndyn;
+	struct strmap		 dyn_by_email;	/* -> index into dyn */
+	struct vmess_matcher	 matcher;
 	struct vmess_authtab	 legacy;
 	struct vmess_replay	 authids;
 	struct vmess_replay	 sessions;
@@ -319,34 +326,74 @@ header_read_cb(struct bufferevent *bev, void *arg)
  * with a random ID and the inbound's `default` alterId and level, as 4.34's
  * GetUser. Returns its index, or -1.
  */
+/* The 3 bytes of a user's keyed hash that the drain constants use (§7.2). */
+static uint32_t
+drain_hash(const uint8_t uuid[16])
+{
+	uint8_t	 h[32];
+
+	vcrypto_hmac_sha256("VMESSBSKDF", 10, uuid, 16, h);
+	vcrypto_sha256(h, sizeof(h), h);
+	return (uint32_t)h[0] << 16 | (uint32_t)h[1] << 8 | h[2];
+}
+
+/*
+ * Derive one user's keys into slot i of users/cusers and make it known to
+ * the AEAD matcher and, when its alterId allows the legacy header, to the
+ * legacy table (alterId 0 users speak AEAD only; see README). Only this
+ * user's values are computed: adding users in bulk stays linear.
+ */
+static int
+add_user(struct vin_state *st, size_t i, const struct conf_user *cu,
+    int64_t now)
+{
+	st->cusers[i] = cu;
+	st->drain[i] = drain_hash(cu->uuid);
+	if (vmess_user_init(&st->users[i], cu->uuid,
+	    (uint16_t)cu->alter_id) == -1 ||
+	    vmess_matcher_add(&st->matcher, st->users[i].authid_key) == -1)
+		return -1;
+	if (cu->alter_id > 0 && vmess_authtab_add(&st->legacy, i, cu->uuid,
+	    (uint16_t)cu->alter_id, now) == -1)
+		return -1;
+	return 0;
+}
+
+/*
+ * The user a dynamic-port worker knows `email` by: cached, or made up now
+ * with a random ID and the inbound's `default` alterId and level, as 4.34's
+ * GetUser. Returns its index, or -1.
+ */
 static ssize_t
 dyn_user(struct inbound_rt *w, const char *email)
 {
 	struct vin_state	*st = w->state;
 	struct vin_dynuser	*du;
-	size_t			 i;
+	uint32_t		*known;
 
-	for (i = 0; i < st->ndyn; i++)
-		if (strcmp(st->dyn[i]->cu.email, email) == 0)
-			return (ssize_t)st->dyn[i]->idx;
+	if ((known = strmap_get(&st->dyn_by_email, email)) != NULL)
+		return (ssize_t)st->dyn[*known]->idx;
 	du = xcalloc(1, sizeof(*du));
 	du->cu.email = xstrdup(email);
 	du->cu.alter_id = w->c->default_alter_id;
 	du->cu.level = w->c->default_level;
 	vcrypto_random(du->cu.uuid, 16);
 	vmess_uuid_format(du->cu.uuid, du->cu.id);
-	st->users = xrealloc(st->users, (st->nusers + 1) * sizeof(*st->users));
-	st->cusers = xrealloc(st->cusers, (st->nusers + 1) *
-	    sizeof(*st->cusers));
-	if (vmess_user_init(&st->users[st->nusers], du->cu.uuid,
-	    (uint16_t)du->cu.alter_id) == -1 ||
-	    vmess_authtab_add(&st->legacy, st->nusers, du->cu.uuid,
-	    (uint16_t)du->cu.alter_id, (int64_t)time(NULL)) == -1) {
+	if (st->nusers == st->ualloc) {
+		st->ualloc = st->ualloc ? st->ualloc * 2 : 16;
+		st->users = xrealloc(st->users, st->ualloc *
+		    sizeof(*st->users));
+		st->cusers = xrealloc(st->cusers, st->ualloc *
+		    sizeof(*st->cusers));
+		st->drain = xrealloc(st->drain, st->ualloc *
+		    sizeof(*st->drain));
+	}
+	if (add_user(st, st->nusers, &du->cu, (int64_t)time(NULL)) == -1 ||
+	    strmap_add(&st->dyn_by_email, email, (uint32_t)st->ndyn) == -1) {
 		free(du->cu.email);
 		free(du);
 		return -1;
 	}
-	st->cusers[st->nusers] = &du->cu;
 	du->idx = st->nusers++;
 	st->srv.users = st->users;
 	st->srv.nusers = st->nusers;
@@ -431,6 +478,10 @@ vin_stop(struct inbound_rt *ib)
 	if (st->refresh != NULL)
 		event_free(st->refresh);
 	vmess_authtab_cleanup(&st->legacy);
+	vmess_matcher_cleanup(&st->matcher);
+	strmap_free(&st->dyn_by_email);
+	strmap_free(&st->by_key);
+	free(st->drain);
 	vmess_replay_cleanup(&st->authids);
 	vmess_replay_cleanup(&st->sessions);
 	if (st->users != NULL)
@@ -446,24 +497,118 @@ vin_stop(struct inbound_rt *ib)
 	ib->state = NULL;
 }
 
-/* Per-server drain constants from a keyed hash of the user set (§7.2). */
+/* Per-server drain constants from the XOR of the users' hashes. */
 static void
 drain_params(struct vin_state *st)
 {
-	uint8_t	 h[32], acc[32];
-	size_t	 i;
+	uint32_t	 acc = 0;
+	uint8_t		 r[3];
+	size_t		 i;
 
-	memset(acc, 0, sizeof(acc));
-	for (i = 0; i < st->nusers; i++) {
-		vcrypto_hmac_sha256("VMESSBSKDF", 10, st->users[i].uuid, 16, h);
-		vcrypto_sha256(h, sizeof(h), h);
-		for (size_t j = 0; j < sizeof(acc); j++)
-			acc[j] ^= h[j];
+	for (i = 0; i < st->nusers; i++)
+		acc ^= st->drain[i];
+	if (st->nusers == 0) {
+		vcrypto_random(r, sizeof(r));
+		acc = (uint32_t)r[0] << 16 | (uint32_t)r[1] << 8 | r[2];
 	}
-	if (st->nusers == 0)
-		vcrypto_random(acc, sizeof(acc));
-	st->drain_base = ((uint32_t)acc[0] << 8 | acc[1]) % 3266;
-	st->drain_max = acc[2] % 64 + 1;
+	st->drain_base = (acc >> 8 & 0xffff) % 3266;
+	st->drain_max = (acc & 0xff) % 64 + 1;
+}
+
+/* The index key of a configured user: its ID and alterId. */
+static void
+user_key(const struct conf_user *cu, char out[48])
+{
+	char	 id[37];
+
+	vmess_uuid_format(cu->uuid, id);
+	snprintf(out, 48, "%s:%d", id, cu->alter_id);
+}
+
+/* On reload, the same inbound of the engine being replaced, if any. */
+static struct vin_state *
+previous_state(struct inbound_rt *ib)
+{
+	struct engine		*eng = ib->eng, *prev = eng->prev;
+	struct inbound_rt	*old = NULL;
+	size_t			 i;
+
+	if (prev == NULL || ib < eng->inbounds ||
+	    ib >= eng->inbounds + eng->ninbounds)
+		return NULL;	/* not a reload, or a dynamic-port worker */
+	i = (size_t)(ib - eng->inbounds);
+	if (ib->c->tag != NULL)
+		old = engine_inbound(prev, ib->c->tag);
+	else if (i < prev->ninbounds && prev->inbounds[i].c->tag == NULL)
+		old = &prev->inbounds[i];
+	if (old == NULL || old->ops != &vmess_inbound_ops)
+		return NULL;
+	return old->state;
+}
+
+/*
+ * The configured users. On a reload, a user whose ID and alterId the
+ * replaced engine had keeps its derived keys, matcher context, legacy
+ * values and place among the recently active; only new users are derived
+ * (a SIGHUP that adds one user costs one user).
+ */
+static int
+start_users(struct vin_state *st, struct vin_state *old,
+    const struct conf_inbound *ci, int64_t now)
+{
+	ssize_t		*map = NULL, *src;	/* old -> new, new -> old */
+	uint32_t	*j;
+	char		 key[48];
+	size_t		 i, n = ci->nclients, kept = 0;
+	int		 rv = -1;
+
+	src = xcalloc(n ? n : 1, sizeof(*src));
+	for (i = 0; i < n; i++)
+		src[i] = -1;
+	if (old != NULL) {
+		map = xcalloc(old->nusers ? old->nusers : 1, sizeof(*map));
+		for (i = 0; i < old->nusers; i++)
+			map[i] = -1;
+		for (i = 0; i < n; i++) {
+			user_key(&ci->clients[i], key);
+			if ((j = strmap_get(&old->by_key, key)) != NULL &&
+			    *j < old->nusers && map[*j] == -1) {
+				map[*j] = (ssize_t)i;
+				src[i] = (ssize_t)*j;
+				kept++;
+			}
+		}
+		if (vmess_authtab_adopt(&st->legacy, &old->legacy, map,
+		    old->nusers) == -1)
+			goto out;
+	}
+	for (i = 0; i < n; i++) {
+		user_key(&ci->clients[i], key);
+		if (strmap_add(&st->by_key, key, (uint32_t)i) == -1)
+			goto out;
+		if (src[i] < 0) {
+			if (add_user(st, i, &ci->clients[i], now) == -1)
+				goto out;
+			continue;
+		}
+		st->cusers[i] = &ci->clients[i];
+		st->users[i] = old->users[src[i]];
+		st->drain[i] = old->drain[src[i]];
+		if (vmess_matcher_adopt(&st->matcher, &old->matcher,
+		    (size_t)src[i]) == -1)
+			goto out;
+	}
+	if (old != NULL) {
+		vmess_matcher_adopt_recent(&st->matcher, &old->matcher, map,
+		    old->nusers);
+		log_info("vmess: reload kept the keys of %zu users, derived %zu",
+		    kept, n - kept);
+	}
+	rv = 0;
+ out:
+	free(map);
+	free(src);
+	return rv;
 }
 
 static int
@@ -473,24 +618,19 @@ vin_start(struct inbound_rt *ib, char *err, size_t errlen)
 	struct vin_state		*st = xcalloc(1, sizeof(*st));
 	struct timeval			 tv = { VMESS_LEGACY_REFRESH, 0 };
 	int64_t				 now = (int64_t)time(NULL);
-	size_t				 i;
 
 	ib->state = st;
-	st->nusers = ci->nclients;
-	st->users = xcalloc(st->nusers, sizeof(*st->users));
-	st->cusers = xcalloc(st->nusers, sizeof(*st->cusers));
+	st->nusers = st->ualloc = ci->nclients;
+	st->users = xcalloc(st->nusers ? st->nusers : 1, sizeof(*st->users));
+	st->cusers = xcalloc(st->nusers ? st->nusers : 1, sizeof(*st->cusers));
+	st->drain = xcalloc(st->nusers ? st->nusers : 1, sizeof(*st->drain));
+	vmess_matcher_init(&st->matcher);
 	if (vmess_authtab_init(&st->legacy) == -1 ||
 	    vmess_replay_init(&st->authids, 16, REPLAY_MAX) == -1 ||
-	    vmess_replay_init(&st->sessions, 48, REPLAY_MAX) == -1)
+	    vmess_replay_init(&st->sessions, 48, REPLAY_MAX) == -1 ||
+	    start_users(st, previous_state(ib), ci, now) == -1)
 		goto fail;
-	for (i = 0; i < st->nusers; i++) {
-		st->cusers[i] = &ci->clients[i];
-		if (vmess_user_init(&st->users[i], ci->clients[i].uuid,
-		    (uint16_t)ci->clients[i].alter_id) == -1 ||
-		    vmess_authtab_add(&st->legacy, i, ci->clients[i].uuid,
-		    (uint16_t)ci->clients[i].alter_id, now) == -1)
-			goto fail;
-	}
+	st->srv.matcher = &st->matcher;
 	st->srv.users = st->users;
 	st->srv.nusers = st->nusers;
 	st->srv.legacy = &st->legacy;
