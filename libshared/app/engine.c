@@ -24,6 +24,7 @@
 #include "kcp/kcp_udp.h"
 #include "reverse/reverse.h"
 #include "base/util.h"
+#include "net/srccap.h"
 #include "net/udp.h"
 #include "route/route.h"
 
@@ -400,6 +401,7 @@ engine_new_from(const struct tool *t, struct event_base *base, struct conf *c,
 	eng->conf = c;
 	TAILQ_INIT(&eng->sessions);
 	TAILQ_INIT(&eng->handshaking);
+	eng->hs_src = srccap_new();
 	LIST_INIT(&eng->flows);
 	if ((eng->rt = route_compile(c, rerr, sizeof(rerr))) == NULL) {
 		snprintf(err, errlen, "routing: %s", rerr);
@@ -506,6 +508,7 @@ engine_free(struct engine *eng)
 	if (eng->dns != NULL)
 		evdns_base_free(eng->dns, 0);
 	route_free(eng->rt);
+	srccap_free(eng->hs_src);
 	conf_cleanup(eng->conf);
 	free(eng->conf);
 	if (eng->stage != NULL)

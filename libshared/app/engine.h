@@ -19,6 +19,7 @@ struct event_base;
 struct evdns_base;
 struct evconnlistener;
 struct route_table;
+struct srccap;
 struct udp_flow;
 
 /* An inbound protocol handler. */
@@ -90,6 +91,11 @@ struct engine {
 	size_t			 noutbounds;
 	struct session_list	 sessions;
 	struct session_list	 handshaking;
+	/* The same handshakes per source, for handshakePerSource. */
+	struct srccap		*hs_src;
+	uint64_t		 hs_cap_closed;	/* closed by that cap */
+	uint64_t		 hs_cap_unlogged;	/* since the last warning */
+	uint64_t		 hs_cap_log_ms;
 	size_t			 nsessions;
 	uint64_t		 next_id;
 	LIST_HEAD(, udp_flow)	 flows;

@@ -198,6 +198,7 @@ conf_init(struct conf *c)
 	c->log.error_dest = CONF_LOGDEST_CONSOLE;
 	c->log.level = CONF_LOG_WARNING;
 	c->route_strategy = CONF_RS_ASIS;
+	c->hs_per_source = CONF_HS_PER_SOURCE_DEFAULT;
 }
 
 void

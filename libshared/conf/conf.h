@@ -231,11 +231,20 @@ struct conf_reverse_end {	/* bridge or portal */
 	char	*domain;
 };
 
+/*
+ * policy.system.handshakePerSource: connections one source (an IPv4
+ * address, an IPv6 /64) may have in handshake before its oldest is
+ * closed; 0 = no cap. A vtools key; V2Ray ignores it.
+ */
+#define CONF_HS_PER_SOURCE_DEFAULT	64
+#define CONF_HS_PER_SOURCE_MAX		1048576	/* Linux's fs.nr_open */
+
 struct conf {
 	char			*path;		/* file it came from */
 	struct conf_log		 log;
 	struct conf_level	*levels;
 	size_t			 nlevels;
+	int			 hs_per_source;	/* policy.system */
 	struct conf_inbound	*inbounds;	/* merged, V2Ray order */
 	size_t			 ninbounds;
 	struct conf_outbound	*outbounds;	/* merged; [0] is default */

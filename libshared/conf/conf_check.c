@@ -476,6 +476,11 @@ conf_check(const struct conf *c, struct conf_diag *d)
 		chk_err(&k, "log", "error log file has no path");
 	if (c->ninbounds == 0 && c->nbridges == 0)
 		chk_warn(&k, "inbounds", "no inbound: nothing will listen");
+	/* The front ends refuse these; a model built otherwise may not. */
+	if (c->hs_per_source < 0 || c->hs_per_source > CONF_HS_PER_SOURCE_MAX)
+		chk_err(&k, "policy.system.handshakePerSource", "%d out of "
+		    "range 0..%d (0 = no cap)", c->hs_per_source,
+		    CONF_HS_PER_SOURCE_MAX);
 	chk_index(&k);
 	chk_tags_dups(&k, &k.inbounds, "inbound", true);
 	for (i = 0; i < c->ninbounds; i++)

@@ -174,6 +174,9 @@ dj_policy(const struct conf *c)
 	free(v);
 	o = json_object_new_object();
 	dj_add(o, "levels", levels);
+	lo = json_object_new_object();
+	dj_int(lo, "handshakePerSource", c->hs_per_source);
+	dj_add(o, "system", lo);
 	return o;
 }
 
@@ -782,6 +785,8 @@ conf_dump_ini(const struct conf *c, FILE *fp)
 		    v[i].buffer_size);
 	}
 	free(v);
+	fprintf(fp, "\n[policy system]\n");
+	di_int(fp, "handshakePerSource", c->hs_per_source);
 	for (i = 0; i < c->ninbounds; i++)
 		di_inbound(fp, &c->inbounds[i]);
 	for (i = 0; i < c->noutbounds; i++)

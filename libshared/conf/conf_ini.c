@@ -16,6 +16,7 @@
  *   [log]           access= error= (empty: console, "none": off) loglevel=
  *   [policy N]      handshake= connIdle= uplinkOnly= downlinkOnly=
  *                   bufferSize= (KiB, negative: unlimited)
+ *   [policy system] handshakePerSource= (0: no cap)
  *   [inbound TAG]   protocol=socks|dokodemo-door|vmess listen= port=N|A-B
  *                   network=tcp|kcp kcp.mtu= kcp.tti= kcp.uplinkCapacity=
  *                   kcp.downlinkCapacity= kcp.congestion= kcp.readBufferSize=
@@ -71,6 +72,7 @@ enum ci_sect {
 	CI_S_SKIP,		/* a bad header: its keys are not reported */
 	CI_S_LOG,
 	CI_S_POLICY,
+	CI_S_SYSTEM,		/* [policy system] */
 	CI_S_INBOUND,
 	CI_S_OUTBOUND,
 	CI_S_ROUTING,
@@ -96,6 +98,7 @@ enum ci_type {
 /* Which object a row's offset is relative to. */
 enum ci_base {
 	CI_B_NONE,
+	CI_B_CONF,
 	CI_B_LEVEL,
 	CI_B_IN,
 	CI_B_OUT,
@@ -137,6 +140,7 @@ struct ci {
 	int			 seen[CI_MAXKEYS];	/* line of first use */
 	int			 log_line;
 	int			 routing_line;
+	int			 system_line;
 	char			 msg[256];
 };
 
@@ -206,6 +210,8 @@ static void *
 ci_base(struct ci *x, enum ci_base b)
 {
 	switch (b) {
+	case CI_B_CONF:
+		return x->c;
 	case CI_B_LEVEL:
 		return conf_get_level(x->c, x->level, true);
 	case CI_B_IN:
@@ -897,6 +903,8 @@ static const struct ci_key ci_keys[] = {
 	FIELD(SB(CI_S_POLICY), "downlinkOnly", 0, CI_T_INT, CI_B_LEVEL,
 	    struct conf_level, downlink_only, 0, INT32_MAX),
 	FN(SB(CI_S_POLICY), "bufferSize", 0, false, ci_set_buffer_size),
+	FIELD(SB(CI_S_SYSTEM), "handshakePerSource", 0, CI_T_INT, CI_B_CONF,
+	    struct conf, hs_per_source, 0, CONF_HS_PER_SOURCE_MAX),
 
 	FN(S_BOUND, "protocol", 0, false, ci_set_protocol),
 	FN(S_BOUND, "network", 0, false, ci_set_network),
@@ -1001,6 +1009,8 @@ ci_sect_name(enum ci_sect s)
 		return "log";
 	case CI_S_POLICY:
 		return "policy";
+	case CI_S_SYSTEM:
+		return "policy system";
 	case CI_S_INBOUND:
 		return "inbound";
 	case CI_S_OUTBOUND:
@@ -1196,6 +1206,19 @@ static const struct {
 	{ "portal", CI_S_PORTAL, CI_ARG_NEED },
 };
 
+/* A section that may come once: true the first time, else reported. */
+static bool
+ci_once(struct ci *x, enum ci_sect s, int *first)
+{
+	if (*first != 0) {
+		ci_err(x, x->line, "duplicate [%s] section (first on line %d)",
+		    ci_sect_name(s), *first);
+		return false;
+	}
+	*first = x->line;
+	return true;
+}
+
 /* Make the object a header names; false when the header is unusable. */
 static bool
 ci_begin(struct ci *x, enum ci_sect s, const char *arg)
@@ -1206,12 +1229,8 @@ ci_begin(struct ci *x, enum ci_sect s, const char *arg)
 
 	switch (s) {
 	case CI_S_LOG:
-		if (x->log_line != 0) {
-			ci_err(x, x->line, "duplicate [log] section (first on "
-			    "line %d)", x->log_line);
+		if (!ci_once(x, s, &x->log_line))
 			break;
-		}
-		x->log_line = x->line;
 		/* As in JSON: with a log section, no path means console. */
 		x->c->log.access_dest = CONF_LOGDEST_CONSOLE;
 		x->c->log.error_dest = CONF_LOGDEST_CONSOLE;
@@ -1231,6 +1250,9 @@ ci_begin(struct ci *x, enum ci_sect s, const char *arg)
 			    x->level);
 		conf_get_level(x->c, x->level, true);
 		break;
+	case CI_S_SYSTEM:
+		ci_once(x, s, &x->system_line);
+		break;
 	case CI_S_INBOUND:
 		conf_add_inbound(x->c)->tag = *arg != '\0' ? xstrdup(arg) :
 		    NULL;
@@ -1242,11 +1264,7 @@ ci_begin(struct ci *x, enum ci_sect s, const char *arg)
 		x->idx = x->c->noutbounds - 1;
 		break;
 	case CI_S_ROUTING:
-		if (x->routing_line != 0)
-			ci_err(x, x->line, "duplicate [routing] section "
-			    "(first on line %d)", x->routing_line);
-		else
-			x->routing_line = x->line;
+		ci_once(x, s, &x->routing_line);
 		break;
 	case CI_S_RULE:
 		conf_add_rule(x->c);
@@ -1274,6 +1292,7 @@ ci_header(struct ci *x, const char *p, size_t n)
 	const char	*close, *rest;
 	char		 text[CI_LINE_MAX + 1], *kind, *arg;
 	size_t		 i, len;
+	enum ci_sect	 sect;
 
 	ci_finish(x);
 	x->sect = CI_S_SKIP;
@@ -1316,8 +1335,12 @@ ci_header(struct ci *x, const char *p, size_t n)
 	if (ci_kinds[i].arg == CI_ARG_NONE && *arg != '\0')
 		ci_err(x, x->line, "[%s] takes no name, got \"%.64s\"",
 		    ci_kinds[i].kind, arg);
-	if (ci_begin(x, ci_kinds[i].sect, arg))
-		x->sect = ci_kinds[i].sect;
+	/* [policy system] is V2Ray's policy.system, not a level. */
+	sect = ci_kinds[i].sect;
+	if (sect == CI_S_POLICY && strcasecmp(arg, "system") == 0)
+		sect = CI_S_SYSTEM;
+	if (ci_begin(x, sect, arg))
+		x->sect = sect;
 }
 
 /*

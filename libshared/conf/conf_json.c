@@ -558,8 +558,13 @@ jx_policy(struct jx *x, struct json_object *v)
 	static const char *const lknown[] = { "handshake", "connIdle",
 	    "uplinkOnly", "downlinkOnly", "statsUserUplink",
 	    "statsUserDownlink", "bufferSize", NULL };
+	/* 4.34's system switches, then ours (last). */
+	static const char *const sknown[] = { "statsInboundUplink",
+	    "statsInboundDownlink", "statsOutboundUplink",
+	    "statsOutboundDownlink", "handshakePerSource", NULL };
 	struct json_object_iterator	 it, end;
-	struct json_object		*levels, *lv;
+	struct json_object		*levels, *lv, *sys;
+	size_t				 i;
 	struct conf_level		*l;
 	const char			*key;
 	char				 p[JX_PATH], *e;
@@ -570,6 +575,15 @@ jx_policy(struct jx *x, struct json_object *v)
 	if (!jx_obj(x, v, "policy"))
 		return;
 	jx_unknown_keys(x, v, "policy", known);
+	if ((sys = jx_has(v, "system")) != NULL &&
+	    jx_obj(x, sys, "policy.system")) {
+		jx_unknown_keys(x, sys, "policy.system", sknown);
+		for (i = 0; sknown[i + 1] != NULL; i++)
+			jx_bool(x, sys, "policy.system", sknown[i], &b);
+		/* A vtools key (V2Ray ignores it): 0 = no cap. */
+		jx_intr(x, sys, "policy.system", "handshakePerSource", 0,
+		    CONF_HS_PER_SOURCE_MAX, &x->c->hs_per_source);
+	}
 	if ((levels = jx_has(v, "levels")) == NULL ||
 	    !jx_obj(x, levels, "policy.levels"))
 		return;

@@ -28,6 +28,7 @@ static void	relay_read_cb(struct bufferevent *, void *);
 static void	relay_write_cb(struct bufferevent *, void *);
 static void	relay_event_cb(struct bufferevent *, short, void *);
 static void	timer_cb(evutil_socket_t, short, void *);
+static void	cap_source(struct session *);
 
 struct session *
 session_new(struct engine *eng, struct inbound_rt *in,
@@ -56,6 +57,8 @@ session_new(struct engine *eng, struct inbound_rt *in,
 	/* Bytes the remote side is not ready for yet stay in the kernel. */
 	bufferevent_setwatermark(cbev, EV_READ, 0, session_hiwat(s));
 	session_set_timeout(s, s->policy.handshake);
+	if (from != NULL)
+		cap_source(s);
 	return s;
 }
 
@@ -105,8 +108,10 @@ session_oldest_handshake(struct engine *eng)
 static void
 leave_handshake(struct session *s)
 {
-	if (s->state == SESSION_HANDSHAKE)
-		TAILQ_REMOVE(&s->eng->handshaking, s, hs_entry);
+	if (s->state != SESSION_HANDSHAKE)
+		return;
+	TAILQ_REMOVE(&s->eng->handshaking, s, hs_entry);
+	srccap_remove(s->eng->hs_src, &s->hs_src);
 }
 
 void
@@ -150,8 +155,9 @@ session_log_accept(struct session *s)
 	    s->user, NULL);
 }
 
-void
-session_reject(struct session *s, const char *why)
+/* The access log's "rejected" line, once. */
+static void
+log_rejected(struct session *s, const char *why)
 {
 	char	 from[NET_ADDRSTRLEN + 8], a[NET_ADDRSTRLEN];
 
@@ -161,7 +167,70 @@ session_reject(struct session *s, const char *why)
 		    net_addr_str(&s->src, a, sizeof(a)));
 		log_access(from, 0, "", NULL, s->user, why);
 	}
+}
+
+void
+session_reject(struct session *s, const char *why)
+{
+	log_rejected(s, why);
 	session_close(s, why);
+}
+
+/*
+ * policy.system.handshakePerSource: s, just accepted, joins its source's
+ * handshakes. Past the cap the source's oldest ones are closed, never s,
+ * so a flood of silent connections cannot hold every descriptor and a
+ * real client behind the flood's address (a NAT) still gets in. A
+ * handshake younger than HS_CAP_GRACE_MS is never closed so: a burst of
+ * real connections (a browser, vclient's own dials, a NAT) may pass the
+ * cap for as long as it takes them to send their headers. Each session is
+ * closed at most once, so this is O(1) per accept, amortised. The closes
+ * are counted (eng->hs_cap_closed) and reported at most once every
+ * HS_CAP_LOG_MS, so a flood does not flood the error log.
+ */
+#define HS_CAP_GRACE_MS	1000
+#define HS_CAP_LOG_MS	10000
+#define HS_CAP_WHY	"too many connections in handshake from this " \
+			"source, oldest closed"
+
+static void
+cap_source(struct session *s)
+{
+	struct engine		*eng = s->eng;
+	struct srccap_link	*l;
+	struct session		*old;
+	uint64_t		 now = util_now_ms(), n = 0;
+	int			 cap = eng->conf->hs_per_source;
+	char			 a[NET_ADDRSTRLEN];
+
+	if (cap <= 0 || eng->hs_src == NULL ||
+	    srccap_add(eng->hs_src, &s->hs_src, &s->src, now) <= (size_t)cap)
+		return;
+	while (srccap_count(&s->hs_src) > (size_t)cap &&
+	    (l = srccap_oldest(&s->hs_src)) != &s->hs_src &&
+	    now - l->since_ms >= HS_CAP_GRACE_MS) {
+		old = (struct session *)(void *)((char *)l -
+		    offsetof(struct session, hs_src));
+		/* One access line per connection as ever; no error line. */
+		log_rejected(old, HS_CAP_WHY);
+		session_close(old, NULL);
+		n++;
+	}
+	if (n == 0)
+		return;
+	eng->hs_cap_closed += n;
+	eng->hs_cap_unlogged += n;
+	if (eng->hs_cap_log_ms != 0 && now - eng->hs_cap_log_ms <
+	    HS_CAP_LOG_MS)
+		return;
+	log_warn("%s: more than %d connections in handshake "
+	    "(policy.system.handshakePerSource): closing the oldest; %llu "
+	    "closed so since the last report, %llu in all",
+	    net_addr_host(&s->src, a, sizeof(a)), cap,
+	    (unsigned long long)eng->hs_cap_unlogged,
+	    (unsigned long long)eng->hs_cap_closed);
+	eng->hs_cap_log_ms = now;
+	eng->hs_cap_unlogged = 0;
 }
 
 void

@@ -15,6 +15,7 @@
 
 #include "conf/conf.h"
 #include "net/addr.h"
+#include "net/srccap.h"
 #include "route/route.h"
 
 struct bufferevent;
@@ -123,11 +124,14 @@ struct session {
 
 	TAILQ_ENTRY(session)	 entry;		/* engine's list */
 	TAILQ_ENTRY(session)	 hs_entry;	/* handshake list */
+	struct srccap_link	 hs_src;	/* handshakes of its source */
 };
 
 /*
  * Create a session for a freshly accepted stream. Takes ownership of cbev.
  * The session starts in SESSION_HANDSHAKE with the handshake timeout armed.
+ * With a source (from), it counts against policy.system.handshakePerSource:
+ * past the cap, that source's oldest handshake is closed (never this one).
  */
 struct session *session_new(struct engine *eng, struct inbound_rt *in,
 	    struct bufferevent *cbev, const struct sockaddr *from);

@@ -63,24 +63,6 @@ assert_error(const struct fx *f, const char *line)
 }
 
 static char *
-dump_string(const struct conf *c, bool json)
-{
-	char	*s = NULL;
-	size_t	 n = 0;
-	FILE	*fp;
-
-	fp = open_memstream(&s, &n);
-	assert_non_null(fp);
-	if (json)
-		conf_dump_json(c, fp);
-	else
-		conf_dump_ini(c, fp);
-	fclose(fp);
-	assert_non_null(s);
-	return s;
-}
-
-static char *
 read_file(const char *path, size_t *lenp)
 {
 	FILE	*fp;
