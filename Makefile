@@ -78,6 +78,12 @@ asan-tools:
 fuzz: deps-ok $(LIB)
 	@sh tests/fuzz/build.sh
 
+# Every fuzz target in turn from its committed corpus, FUZZ_TIME s each
+# (default 600), FUZZ_TARGETS to choose; see docs/fuzzing.md.
+.PHONY: fuzz-long
+fuzz-long: deps-ok
+	@sh tests/fuzz/long.sh
+
 check: deps-ok
 	@sh tests/run.sh
 

@@ -3,6 +3,13 @@
  * fuzz_vmess_chunk.c: libFuzzer target for VMess body decoding under every
  * security and option set, fed whole and in pieces; also checks that what
  * is sealed opens back to the same bytes.
+ *
+ * Input: byte 0 picks the security (% 5), UDP (0x80) and part of the piece
+ * size; byte 1 the option bits (low nibble) and the rest of the piece size;
+ * then the body key (16) and IV (16), then the body bytes. The key and IV
+ * come from the input so that real captured bodies open: capture.sh
+ * recovers them from the captured request header (the response body's from
+ * them, as the peer does) and writes them in front of the body.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -85,21 +92,23 @@ fuzz_open_chains(struct vmess_body *b, const uint8_t *p, size_t len,
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const uint8_t key[16] = { 0x10, 0x11 }, iv[16] = { 0, 1, 2 };
+	uint8_t		 key[16], iv[16];
 	struct vmess_body b;
 	uint8_t		 sec, opt;
 	bool		 udp;
 	size_t		 a, c, len, step;
 	ssize_t		 n;
 
-	if (size < 2)
+	if (size < 34)
 		return 0;
 	sec = fuzz_secs[data[0] % 5];
 	opt = data[1] & 0x0f;
 	udp = (data[0] & 0x80) != 0;
 	step = 1 + (size_t)(data[1] >> 4) * 9 + ((data[0] >> 3) & 7);
-	data += 2;
-	size -= 2;
+	memcpy(key, data + 2, 16);
+	memcpy(iv, data + 18, 16);
+	data += 34;
+	size -= 34;
 
 	if (vmess_body_init(&b, sec, opt, key, iv, udp) == -1)
 		__builtin_trap();

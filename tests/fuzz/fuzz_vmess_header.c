@@ -3,6 +3,14 @@
  * fuzz_vmess_header.c: libFuzzer target for the server-side VMess header
  * parse (AEAD and legacy) with a fixed user set, and the response header;
  * inputs are also sealed validly so the parsers see arbitrary plaintext.
+ *
+ * Byte 0 % 6 picks the mode. Mode 0 (raw bytes off the wire) takes the
+ * server's clock from the input, BE64 unix time in bytes 1..8, because a
+ * real header is only accepted within 120 s of the time it was made:
+ * capture.sh writes the capture time in front of each captured request
+ * (made by v2ray with the IDs below), so the seeds pass authentication.
+ * Mode 5 (response header) takes the response key, IV and expected V from
+ * the input (bytes 1..33), which capture.sh recovers from the request.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -15,30 +23,64 @@ int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 #define NOW	1700000000LL
 
+/* users[i] has alterId i: user 0 sends AEAD headers, user 1 legacy. */
+static const char *const fuzz_ids[2] = {
+	"b831381d-6324-4d53-ad4f-8cda48b30811",
+	"27848739-7e62-4138-9fd3-098a63964b6b"
+};
 static struct vmess_user	 users[2];
-static struct vmess_authtab	 tab;
+static uint8_t			 uuids[2][16];
 static int			 ready;
 
 static void
 fuzz_setup(void)
 {
-	static const char *ids[2] = { "b831381d-6324-4d53-ad4f-8cda48b30811",
-	    "27848739-7e62-4138-9fd3-098a63964b6b" };
-	uint8_t	 u[16];
 	int	 i;
 
 	if (ready)
 		return;
+	for (i = 0; i < 2; i++)
+		if (vmess_uuid_parse(fuzz_ids[i], uuids[i]) == -1 ||
+		    vmess_user_init(&users[i], uuids[i], (uint16_t)i) == -1)
+			__builtin_trap();
+	ready = 1;
+}
+
+/*
+ * The legacy table for the server's clock: rebuilt when the time moves or
+ * when the last input tainted the auth value it carried (FNV error), so
+ * that one mutated header does not lock its original out for the rest of
+ * the run.
+ */
+static struct vmess_authtab	 tab;
+static int64_t			 tab_now = -1;
+
+static void
+fuzz_tab(int64_t now)
+{
+	int	 i;
+
+	if (now == tab_now)
+		return;
+	vmess_authtab_cleanup(&tab);
 	if (vmess_authtab_init(&tab) == -1)
 		__builtin_trap();
-	for (i = 0; i < 2; i++) {
-		if (vmess_uuid_parse(ids[i], u) == -1 ||
-		    vmess_user_init(&users[i], u, (uint16_t)i) == -1 ||
-		    vmess_authtab_add(&tab, (size_t)i, u, (uint16_t)i,
-		    NOW) == -1)
+	for (i = 0; i < 2; i++)
+		if (vmess_authtab_add(&tab, (size_t)i, uuids[i], (uint16_t)i,
+		    now) == -1)
 			__builtin_trap();
-	}
-	ready = 1;
+	tab_now = now;
+}
+
+static void
+fuzz_untaint(const uint8_t *p, size_t len)
+{
+	size_t	 user;
+	int64_t	 ts;
+
+	if (len >= 16 && vmess_authtab_lookup(&tab, p, &user, &ts) ==
+	    VMESS_AUTH_TAINTED)
+		tab_now = -1;
 }
 
 static void
@@ -103,7 +145,7 @@ fuzz_seal_aead(const uint8_t *sec, size_t n, uint8_t *out)
 }
 
 static void
-fuzz_server(const uint8_t *p, size_t len)
+fuzz_server(const uint8_t *p, size_t len, int64_t now)
 {
 	struct vmess_replay	 ids, sess;
 	struct vmess_server	 s;
@@ -117,35 +159,43 @@ fuzz_server(const uint8_t *p, size_t len)
 		__builtin_trap();
 	s.users = users;
 	s.nusers = 2;
+	fuzz_tab(now);
 	s.legacy = &tab;
 	s.authids = &ids;
 	s.sessions = &sess;
-	rv = vmess_server_decode(&s, p, len, NOW, &r, &err);
+	rv = vmess_server_decode(&s, p, len, now, &r, &err);
 	fuzz_check_req(rv, len, &r, err);
 	/* Prefixes of an accepted header only ever ask for more. */
 	if (rv > 0)
 		for (i = 0; i < (size_t)rv; i += 7) {
 			err = NULL;
-			if (vmess_server_decode(&s, p, i, NOW, &r, &err) != 0)
+			if (vmess_server_decode(&s, p, i, now, &r, &err) != 0)
 				__builtin_trap();
 		}
 	vmess_replay_cleanup(&ids);
 	vmess_replay_cleanup(&sess);
+	fuzz_untaint(p, len);
 }
 
+/* p: respKey (16), respIV (16), V (1), then the response header. */
 static void
-fuzz_resp(const uint8_t *p, size_t len, int aead)
+fuzz_resp(const uint8_t *p, size_t len, int aead, int legacy_body)
 {
-	static const uint8_t key[16] = { 1 }, iv[16] = { 2 };
 	struct vmess_body	 b;
 	struct vmess_resp	 r;
 	const char		*err = NULL;
 	ssize_t			 rv;
+	uint8_t			 v;
 
-	if (vmess_body_init(&b, len > 0 && (p[0] & 1) ? VMESS_SEC_LEGACY :
-	    VMESS_SEC_AES128GCM, 0x01, key, iv, false) == -1)
+	if (len < 33)
+		return;
+	v = p[32];
+	if (vmess_body_init(&b, legacy_body ? VMESS_SEC_LEGACY :
+	    VMESS_SEC_AES128GCM, 0x01, p, p + 16, false) == -1)
 		__builtin_trap();
-	rv = vmess_resp_open(&b, aead, len > 0 ? p[0] : 0, p, len, &r, &err);
+	p += 33;
+	len -= 33;
+	rv = vmess_resp_open(&b, aead, v, p, len, &r, &err);
 	if (rv < -1 || (rv > 0 && (size_t)rv > len) ||
 	    (rv == -1 && err == NULL))
 		__builtin_trap();
@@ -162,19 +212,28 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t		 auth[16], iv[16], tsb[32];
 	size_t		 n, i;
 	ssize_t		 rv;
+	int64_t		 now;
 
 	fuzz_setup();
 	if (size == 0)
 		return 0;
 	switch (data[0] % 6) {
-	case 0:		/* raw bytes off the wire */
-		fuzz_server(data + 1, size - 1);
+	case 0:		/* raw bytes off the wire, at the input's time */
+		if (size < 9)
+			return 0;
+		now = 0;
+		for (i = 1; i < 9; i++)
+			now = now << 8 | data[i];
+		/* Any time a clock can give (the window arithmetic is
+		 * signed), so at most 2^40 s. */
+		now &= ((int64_t)1 << 40) - 1;
+		fuzz_server(data + 9, size - 9, now);
 		break;
 	case 1:		/* authentic AEAD header, arbitrary section */
 		n = size - 1 > VMESS_AEAD_CMD_LIMIT ? VMESS_AEAD_CMD_LIMIT :
 		    size - 1;
 		n = fuzz_seal_aead(data + 1, n, buf);
-		fuzz_server(buf, n);
+		fuzz_server(buf, n, NOW);
 		break;
 	case 2:		/* authentic legacy auth (alternate ID), section */
 		n = size - 1 > VMESS_CMD_MAX ? VMESS_CMD_MAX : size - 1;
@@ -194,7 +253,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			__builtin_trap();
 		memcpy(buf, auth, 16);
 		memcpy(buf + 16, ct, n);
-		fuzz_server(buf, 16 + n);
+		fuzz_server(buf, 16 + n, NOW);
 		break;
 	case 3:
 		rv = vmess_cmd_decode(data + 1, size - 1, &r, &err);
@@ -235,7 +294,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		break;
 	default:
-		fuzz_resp(data + 1, size - 1, data[0] & 8 ? 1 : 0);
+		fuzz_resp(data + 1, size - 1, data[0] & 8 ? 1 : 0,
+		    data[0] & 16 ? 1 : 0);
 		break;
 	}
 	return 0;
