@@ -177,11 +177,9 @@ main(int argc, char *argv[])
 		    vmess_authtab_add(&tab, (size_t)i, u, (uint16_t)i,
 		    now) == -1)
 			return 2;
-	s.users = users;
-	s.nusers = 2;
-	s.legacy = &tab;
-	s.authids = &ids;
-	s.sessions = &sess;
+	/* Fields not named are zero: no matcher, users tried in order. */
+	s = (struct vmess_server){ .users = users, .nusers = 2,
+	    .legacy = &tab, .authids = &ids, .sessions = &sess };
 	hl = vmess_server_decode(&s, up, nup, now, &r, &err);
 	mux = argc == 7 || r.cmd == VMESS_CMD_MUX;
 	if (hl <= 0) {

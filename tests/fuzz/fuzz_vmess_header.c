@@ -157,12 +157,10 @@ fuzz_server(const uint8_t *p, size_t len, int64_t now)
 	if (vmess_replay_init(&ids, 16, 64) == -1 ||
 	    vmess_replay_init(&sess, 48, 64) == -1)
 		__builtin_trap();
-	s.users = users;
-	s.nusers = 2;
 	fuzz_tab(now);
-	s.legacy = &tab;
-	s.authids = &ids;
-	s.sessions = &sess;
+	/* Fields not named are zero: no matcher, users tried in order. */
+	s = (struct vmess_server){ .users = users, .nusers = 2,
+	    .legacy = &tab, .authids = &ids, .sessions = &sess };
 	rv = vmess_server_decode(&s, p, len, now, &r, &err);
 	fuzz_check_req(rv, len, &r, err);
 	/* Prefixes of an accepted header only ever ask for more. */
