@@ -65,6 +65,8 @@ struct vin_conn {
 	size_t			 seen;		/* header bytes read so far */
 	size_t			 drain_left;
 	struct udp_flow		*flow;
+	struct inbound_rt	*promise_to;	/* dynamic ports the response
+						   header announces one of */
 };
 
 static void
@@ -144,6 +146,56 @@ set_dest(struct session *s, const struct vmess_request *rq)
 	}
 }
 
+/*
+ * A 4.34 client keeps an announced port for ValidMin minutes from when it
+ * reads the response header, which leaves with the first response bytes:
+ * from then on the port's generation keeps its promise.
+ */
+static void
+vin_promised(struct vin_conn *c)
+{
+	struct inbound_rt	*t = c->promise_to;
+
+	if (t == NULL || !c->vc.resp_done)
+		return;
+	c->promise_to = NULL;
+	if (t->dyn != NULL)
+		dynport_promise(t->dyn, c->vc.resp.sw.port,
+		    c->vc.resp.sw.valid_min);
+}
+
+static int
+vin_decode(void *ctx, struct evbuffer *src, struct evbuffer *dst,
+    const char **errstr)
+{
+	return vmess_server_codec.decode(&((struct vin_conn *)ctx)->vc, src,
+	    dst, errstr);
+}
+
+static int
+vin_encode(void *ctx, struct evbuffer *src, struct evbuffer *dst,
+    const char **errstr)
+{
+	int	 r;
+
+	r = vmess_server_codec.encode(&((struct vin_conn *)ctx)->vc, src, dst,
+	    errstr);
+	vin_promised(ctx);
+	return r;
+}
+
+static void
+vin_finish(void *ctx, struct evbuffer *dst)
+{
+	vmess_server_codec.finish(&((struct vin_conn *)ctx)->vc, dst);
+	vin_promised(ctx);
+}
+
+/* The server codec, for a response announcing a dynamic port. */
+static const struct stream_codec vin_promise_codec = {
+	vin_decode, vin_encode, vin_finish
+};
+
 /* UDP over VMess: the session carries one flow's datagrams as chunks. */
 static void
 udp_reply(struct udp_flow *f, const uint8_t *p, size_t n)
@@ -162,6 +214,7 @@ udp_reply(struct udp_flow *f, const uint8_t *p, size_t n)
 	    &err) == -1 || vmess_conn_seal(&c->vc.down, tmp,
 	    bufferevent_get_output(s->cbev), &err) == -1)
 		log_info("vmess: udp reply dropped: %s", err);
+	vin_promised(c);
 	evbuffer_free(tmp);
 }
 
@@ -307,6 +360,8 @@ header_read_cb(struct bufferevent *bev, void *arg)
 	if (s->in->c->detour_to != NULL)
 		c->vc.resp.has_switch = vmess_inbound_switch(s->in, s->user,
 		    &c->vc.resp.sw) == 0;
+	if (c->vc.resp.has_switch)
+		c->promise_to = engine_inbound(s->eng, s->in->c->detour_to);
 	set_dest(s, &rq);
 	if (rq.cmd == VMESS_CMD_UDP) {
 		start_udp(s);
@@ -314,6 +369,10 @@ header_read_cb(struct bufferevent *bev, void *arg)
 	}
 	s->c_codec = &vmess_server_codec;
 	s->c_codec_ctx = &c->vc;
+	if (c->promise_to != NULL && c->promise_to->dyn != NULL) {
+		s->c_codec = &vin_promise_codec;
+		s->c_codec_ctx = c;
+	}
 	if (rq.cmd == VMESS_CMD_MUX) {
 		start_mux(s);
 		return;
