@@ -360,7 +360,7 @@ done
 for f in conf/*.ini conf/seeds/*.ini; do
 	cp "$f" $CORPUS/fuzz_conf_ini/$(basename "$f")
 done
-for f in $T/aead-dynport-s.json $T/kcp-dtls-seed-s.json $T/socks.json; do
+for f in $T/aead-dynport-s.json $T/kcp-dtls-seed-s.json; do
 	build-fz/bin/vserver -c "$f" -dump ini \
 	    >$CORPUS/fuzz_conf_ini/dump-$(basename "$f" .json).ini 2>/dev/null ||
 	    rm -f $CORPUS/fuzz_conf_ini/dump-$(basename "$f" .json).ini
