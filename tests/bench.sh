@@ -18,8 +18,9 @@
 # the lowest median counts, 5), BENCH_IDLE (stages, "1000,5000"),
 # BENCH_RTT (2000), BENCH_SETUP (200), BENCH_STORM (5000), BENCH_PAR
 # (threads for the storm, 8), BENCH_ONLY (subset of "vtools v2ray
-# ss-chacha ss-aes reverse kcp"; "reverse" and "kcp" always compare
-# vtools with V2Ray).  Reverse: BENCH_REV_MB (512), BENCH_REV_REPS (5),
+# ss-chacha ss-aes reverse kcp users"; "reverse", "kcp" and "users"
+# always compare vtools with V2Ray). Users: BENCH_USERS (cases "N:alterId,
+# ...", default 1:0,1000:0,10000:0,1000:16), BENCH_USERS_ROUNDS (30).  Reverse: BENCH_REV_MB (512), BENCH_REV_REPS (5),
 # BENCH_REV_ROUNDS (3), BENCH_REV_RTT (1000), BENCH_REV_REQ (200).
 # mKCP: BENCH_KCP_MB (clean, 64), BENCH_KCP_LOSSY_MB (32), BENCH_KCP_REPS
 # (2), BENCH_KCP_LOSS (% each way, 5), BENCH_KCP (kcpSettings JSON).
@@ -42,7 +43,7 @@ NRTT=${BENCH_RTT:-2000}
 NSETUP=${BENCH_SETUP:-200}
 NSTORM=${BENCH_STORM:-5000}
 PAR=${BENCH_PAR:-8}
-ONLY=${BENCH_ONLY:-vtools v2ray ss-chacha ss-aes reverse kcp}
+ONLY=${BENCH_ONLY:-vtools v2ray ss-chacha ss-aes reverse kcp users}
 REV_MB=${BENCH_REV_MB:-512}
 REV_REPS=${BENCH_REV_REPS:-5}
 REV_ROUNDS=${BENCH_REV_ROUNDS:-3}
@@ -58,7 +59,7 @@ KCPS=${BENCH_KCP:-'{"mtu": 1350, "tti": 20, "uplinkCapacity": 100, "downlinkCapa
 PAIRS="" SECTIONS=""
 for _w in $ONLY; do
 	case $_w in
-	reverse|kcp) SECTIONS="$SECTIONS $_w" ;;
+	reverse|kcp|users) SECTIONS="$SECTIONS $_w" ;;
 	*) PAIRS="$PAIRS $_w" ;;
 	esac
 done
@@ -704,6 +705,11 @@ for sec in $SECTIONS; do
 	case $sec in
 	reverse) rev_phase ;;
 	kcp) kcp_phase ;;
+	users)
+		say ""
+		say "== users: vserver and V2Ray with 1 to 10,000 VMess users (tests/helpers/users_bench.py)"
+		timeout 1800 python3 "$ROOT/tests/helpers/users_bench.py" "$BIN/vserver" "$BS" \
+		    "$T/md.users" "${BENCH_USERS_ROUNDS:-30}" || note users "users section failed" ;;
 	esac
 done
 stop sink
@@ -828,6 +834,7 @@ END {
 : >"$OUT.tmp"
 [ -s "$T/md.main" ] && cat "$T/md.main" >>"$OUT.tmp"
 [ -s "$T/md.sec" ] && cat "$T/md.sec" >>"$OUT.tmp"
+[ -s "$T/md.users" ] && cat "$T/md.users" >>"$OUT.tmp"
 mv "$OUT.tmp" "$OUT"
 
 say ""

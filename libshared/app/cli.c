@@ -270,6 +270,7 @@ reload(void)
 	struct engine		*e;
 	char			 err[512];
 	size_t			 i;
+	uint64_t		 t0 = util_now_ms();
 
 	conf_diag_init(&d);
 	c = app_load(&d);
@@ -308,7 +309,8 @@ reload(void)
 		    "ones stay", strerror(errno));
 	app.retired[app.nretired++] = app.running;
 	app.running = e;
-	log_warn("configuration reloaded; %zu sessions finish on the old one",
+	log_warn("configuration reloaded in %llu ms; %zu sessions finish on "
+	    "the old one", (unsigned long long)(util_now_ms() - t0),
 	    live_sessions() - e->nsessions);
 }
 

@@ -7,6 +7,7 @@
 #ifndef LIBSHARED_VCRYPTO_H
 #define LIBSHARED_VCRYPTO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,6 +24,18 @@ int	vcrypto_md5(const void *p, size_t len, uint8_t out[16]);
 int	vcrypto_sha256(const void *p, size_t len, uint8_t out[32]);
 int	vcrypto_hmac_md5(const void *key, size_t klen, const void *msg,
 	    size_t mlen, uint8_t out[16]);
+/*
+ * One AES-128 block decrypted under many keys at once (vcrypto_aesni.c):
+ * eight keys' rounds interleaved with AES-NI. ok is false on a CPU without
+ * it (then keep to EVP); key fills a decryption schedule; dec writes the
+ * n plaintexts of in under rk[0..n-1].
+ */
+#define VCRYPTO_AES_RK	176
+bool	vcrypto_aes_many_ok(void);
+int	vcrypto_aes_many_key(const uint8_t key[16], uint8_t rk[VCRYPTO_AES_RK]);
+void	vcrypto_aes_many_dec(const uint8_t (*rk)[VCRYPTO_AES_RK], size_t n,
+	    const uint8_t in[16], uint8_t (*out)[16]);
+
 /*
  * HMAC-MD5 under one fixed 16-byte key with both pads absorbed once: each
  * MAC then costs two MD5 compressions instead of a fresh HMAC set-up (the

@@ -127,13 +127,16 @@ ssize_t	vmess_authid_match(const struct vmess_user *users, size_t n,
 
 /*
  * The same match for a server with many users: each user's AuthID key is
- * expanded once into its own cipher context (not re-keyed per try), and the
- * users that matched most recently are tried first, so a connection from
+ * expanded once (an AES-NI schedule, eight users decrypted at a time; or
+ * an OpenSSL context each without AES-NI), and the users that matched
+ * most recently are tried first, so a connection from
  * an active user costs about what it costs with one user. Users are added
  * in the order of the server's user list; find returns that index.
  */
 #define VMESS_MATCH_RECENT	16
 struct vmess_matcher {
+	bool			 m_fast;	/* AES-NI: m_rk, else m_ctx */
+	uint8_t			(*m_rk)[VCRYPTO_AES_RK];
 	struct evp_cipher_ctx_st **m_ctx;
 	size_t			 m_n;
 	size_t			 m_cap;
@@ -187,6 +190,8 @@ int	vmess_authtab_init(struct vmess_authtab *t);
  */
 int	vmess_authtab_add(struct vmess_authtab *t, size_t user,
 	    const uint8_t uuid[16], uint16_t alter_id, int64_t now);
+/* Room for nids more IDs' values at once (a bulk add grows no table). */
+int	vmess_authtab_expect(struct vmess_authtab *t, size_t nids);
 /* Drops ts < now - 120 and adds up to now + 120. 0 or -1 (memory). */
 int	vmess_authtab_refresh(struct vmess_authtab *t, int64_t now);
 /*

@@ -618,12 +618,17 @@ start_users(struct vin_state *st, struct vin_state *old,
 	ssize_t		*map = NULL, *src;	/* old -> new, new -> old */
 	uint32_t	*j;
 	char		 key[48];
-	size_t		 i, n = ci->nclients, kept = 0;
+	size_t		 i, n = ci->nclients, kept = 0, nids = 0;
 	int		 rv = -1;
 
 	src = xcalloc(n ? n : 1, sizeof(*src));
 	for (i = 0; i < n; i++)
 		src[i] = -1;
+	for (i = 0; i < n; i++)
+		if (ci->clients[i].alter_id > 0)
+			nids += (size_t)ci->clients[i].alter_id + 1;
+	if (vmess_authtab_expect(&st->legacy, nids) == -1)
+		goto out;
 	if (old != NULL) {
 		map = xcalloc(old->nusers ? old->nusers : 1, sizeof(*map));
 		for (i = 0; i < old->nusers; i++)

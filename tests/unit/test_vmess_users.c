@@ -45,6 +45,66 @@ eauid(const struct vmess_user *u, int64_t t, uint8_t out[16])
 	assert_int_equal(vmess_authid_encode(u->authid_key, t, NULL, out), 0);
 }
 
+/* The many-key decryption agrees with OpenSSL, in batches of any size. */
+static void
+test_aes_many(void **state)
+{
+	uint8_t		 keys[37][16], rk[37][VCRYPTO_AES_RK], in[16];
+	uint8_t		 out[37][16], want[16];
+	size_t		 i, n;
+
+#if defined(__x86_64__)
+	if (__builtin_cpu_supports("aes"))
+		assert_true(vcrypto_aes_many_ok());
+#endif
+	if (!vcrypto_aes_many_ok()) {
+		assert_int_equal(vcrypto_aes_many_key(keys[0], rk[0]), -1);
+		return;
+	}
+	assert_int_equal(vcrypto_random(keys, sizeof(keys)), 0);
+	assert_int_equal(vcrypto_random(in, sizeof(in)), 0);
+	for (i = 0; i < 37; i++)
+		assert_int_equal(vcrypto_aes_many_key(keys[i], rk[i]), 0);
+	for (n = 1; n <= 37; n += 6) {
+		memset(out, 0, sizeof(out));
+		vcrypto_aes_many_dec((const uint8_t (*)[VCRYPTO_AES_RK])rk, n,
+		    in, out);
+		for (i = 0; i < n; i++) {
+			assert_int_equal(vcrypto_aes128_ecb(keys[i], in, want, 0),
+			    0);
+			assert_memory_equal(out[i], want, 16);
+		}
+	}
+}
+
+/* Without AES-NI the matcher keeps an OpenSSL context per user. */
+static void
+test_matcher_evp(void **state)
+{
+	struct vmess_user	*u = mkusers(100, 0);
+	struct vmess_matcher	 m, b;
+	uint8_t			 e[16];
+	int64_t			 t;
+	size_t			 i;
+
+	vmess_matcher_init(&m);
+	m.m_fast = false;
+	vmess_matcher_init(&b);
+	b.m_fast = false;
+	for (i = 0; i < 100; i++)
+		assert_int_equal(vmess_matcher_add(&m, u[i].authid_key), 0);
+	eauid(&u[99], T0, e);
+	assert_int_equal(vmess_matcher_find(&m, e, T0, &t), 99);
+	assert_int_equal(vmess_matcher_find(&m, e, T0, &t), 99);
+	assert_int_equal(vmess_matcher_adopt(&b, &m, 99), 0);
+	assert_int_equal(vmess_matcher_find(&b, e, T0, &t), 0);
+	e[0] ^= 1;
+	assert_int_equal(vmess_matcher_find(&m, e, T0, &t), -1);
+	vmess_matcher_cleanup(&m);
+	vmess_matcher_cleanup(&b);
+	free(u);
+}
+
 static void
 test_matcher_many(void **state)
 {
@@ -322,6 +382,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_md5key),
+		cmocka_unit_test(test_aes_many),
+		cmocka_unit_test(test_matcher_evp),
 		cmocka_unit_test(test_matcher_many),
 		cmocka_unit_test(test_matcher_adopt),
 		cmocka_unit_test(test_authtab_many),
