@@ -30,17 +30,22 @@ start upub $G udp-echo 1.2.3.4 $UP public
 start upriv $G udp-echo 127.0.0.1 $UP private
 echo "{\"log\": {\"access\": \"$T/access.log\", \"loglevel\": \"info\"}}" >$T/base.json
 start vserver $BIN/vserver -c $T/base.json -port $SP -id $ID
-v2client() { # PORT MUX
+# The same quick start with dynamic ports: the detour's workers route alike.
+B=$(range_base); E=$((B + 19))
+start vserverd $BIN/vserver -port $((E + 1)) -id $ID -dynamic $B-$E
+v2client() { # PORT MUX [SERVERPORT]
 cat <<JSON
 {"inbounds": [{"port": $1, "listen": "127.0.0.1", "protocol": "socks", "settings": {"udp": true}}],
  "outbounds": [{"protocol": "vmess", "mux": {"enabled": $2},
-   "settings": {"vnext": [{"address": "127.0.0.1", "port": $SP, "users": [{"id": "$ID"}]}]}}]}
+   "settings": {"vnext": [{"address": "127.0.0.1", "port": ${3:-$SP}, "users": [{"id": "$ID"}]}]}}]}
 JSON
 }
 v2client $CP false >$T/c.json
 v2client $MP true >$T/m.json
+v2client $DP false $((E + 1)) >$T/d.json
 start v2c v2ray -config $T/c.json
 start v2m v2ray -config $T/m.json
+start v2d v2ray -config $T/d.json
 # vclient as a plain SOCKS proxy with the same block: the SOCKS way in.
 cat >$T/k.json <<JSON
 {"inbounds": [{"port": $KP, "listen": "127.0.0.1", "protocol": "socks", "settings": {"udp": true}}],
@@ -48,7 +53,7 @@ cat >$T/k.json <<JSON
  "routing": {"rules": [{"type": "field", "ip": ["geoip:private"], "outboundTag": "no"}]}}
 JSON
 start vclient $BIN/vclient -c $T/k.json
-for p in $SP $CP $MP $KP; do
+for p in $SP $CP $MP $KP $DP $((E + 1)); do
 	wait_port $p || { show_log vserver; show_log v2c; show_log vclient; exit 1; }
 done
 check_eq "the public test service answers directly" "public" \
@@ -73,6 +78,13 @@ check_eq "vclient SOCKS -> freedom with the block: localhost refused" "" \
 check_eq "vclient SOCKS -> freedom: 2130706433 refused" "" $G get 127.0.0.1:$KP 2130706433 $HP
 check_eq "vclient SOCKS -> freedom: public.test passes" "public" $G get 127.0.0.1:$KP public.test $HP
 
+check_eq "dynamic ports: the first request (public.test) passes and announces a port" \
+    "public" $G get 127.0.0.1:$DP public.test $HP
+check_eq "dynamic ports: localhost and private.test refused, 3 times each" ",,,,," sh -c \
+    "for t in localhost private.test; do for i in 1 2 3; do printf '%s,' \"\$($G get 127.0.0.1:$DP \$t $HP)\"; done; done | sed 's/,\$//'"
+check "  ... and some of those went through the dynamic range" \
+    sh -c "ss -tanH exclude listening '( sport >= :$B and sport <= :$E )' | grep -q ."
+
 # Rebinding: the first answer is public, every later one 127.0.0.1. The one
 # lookup that was checked is the one dialed, so the first request reaches
 # the public service and the rest are refused; none reaches the private one.
@@ -93,6 +105,6 @@ check "the private service was never reached through a proxy" \
 sleep 1.2	# the access log is flushed once a second
 check "vserver's access log shows localhost sent to the blackhole" \
     grep -q "accepted tcp:localhost:$HP \[blocked\]" $T/access.log
-check_eq "the public service was reached (direct, 3 names, rebinding's first)" 5 \
+check_eq "the public service was reached (direct, 4 names, rebinding's first)" 6 \
     sh -c "wc -l <$T/public.hits"
-check "vserver still running" kill -0 $PID_vserver
+check "both vservers still running" kill -0 $PID_vserver $PID_vserverd
