@@ -235,6 +235,8 @@ portal_quiesce(struct outbound_rt *ob)
 		}
 		if (mux_worker_active(l->w) == 0)
 			mux_worker_close(l->w);	/* frees l */
+		else	/* once its last session ends, as a drained link */
+			mux_worker_idle_close(l->w, true);
 	}
 }
 
@@ -267,6 +269,7 @@ struct reverse_bridge {
 	struct event		*monitor;
 	struct event		*redial;
 	int			 failures;	/* links that died unheard */
+	bool			 quiescing;	/* retired: no new links */
 	struct reverse_bridge	*next;
 };
 
@@ -290,7 +293,7 @@ bridge_control(struct mux_worker *w, const uint8_t *p, size_t n, void *arg)
 		static const struct timeval now = { 0, 0 };
 
 		l->active = false;
-		if (!l->b->eng->stopping)
+		if (!l->b->eng->stopping && !l->b->quiescing)
 			evtimer_add(l->b->redial, &now);
 		return;
 	}
@@ -309,7 +312,7 @@ bridge_link_gone(struct mux_worker *w, void *arg)
 	if (!l->heard)
 		b->failures++;
 	free(l);
-	if (b->eng->stopping)
+	if (b->eng->stopping || b->quiescing)
 		return;
 	/* Re-dial soon: 0.5, 1, then every 2 s while it keeps failing. */
 	k = b->failures < 3 ? b->failures : 2;
@@ -346,6 +349,19 @@ bridge_dial(struct reverse_bridge *b)
 	dispatch_start(s);
 }
 
+static void
+bridge_close_idle(struct reverse_bridge *b)
+{
+	struct bridge_link	*l, *next;
+
+	for (l = LIST_FIRST(&b->links); l != NULL; l = next) {
+		next = LIST_NEXT(l, entry);
+		/* Only the control session left: nothing to finish. */
+		if (mux_worker_active(l->w) <= 1)
+			mux_worker_close(l->w);	/* frees l */
+	}
+}
+
 /*
  * Every 2 s (4.34): with no active link, or more than 16 sessions per
  * active link on average (control sessions included), open one more.
@@ -357,6 +373,11 @@ monitor_cb(evutil_socket_t fd, short what, void *arg)
 	struct bridge_link	*l;
 	size_t			 n = 0, c = 0;
 
+	if (b->quiescing) {
+		/* Retired: a link goes once its last session has ended. */
+		bridge_close_idle(b);
+		return;
+	}
 	LIST_FOREACH(l, &b->links, entry) {
 		if (!l->active || mux_worker_dead(l->w))
 			continue;
@@ -400,21 +421,20 @@ reverse_bridges_start(struct engine *eng)
 	return 0;
 }
 
+/*
+ * A reload or a stop: no new links (a closing one must not re-dial from
+ * the retired engine); links that still carry sessions close at a later
+ * monitor tick, once those have ended.
+ */
 void
 reverse_bridges_quiesce(struct engine *eng)
 {
 	struct reverse_bridge	*b;
-	struct bridge_link	*l, *next;
 
 	for (b = eng->bridges; b != NULL; b = b->next) {
-		event_del(b->monitor);
+		b->quiescing = true;
 		event_del(b->redial);
-		for (l = LIST_FIRST(&b->links); l != NULL; l = next) {
-			next = LIST_NEXT(l, entry);
-			/* Only the control session left: nothing to finish. */
-			if (mux_worker_active(l->w) <= 1)
-				mux_worker_close(l->w);	/* frees l */
-		}
+		bridge_close_idle(b);
 	}
 }
 
