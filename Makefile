@@ -93,6 +93,11 @@ demo: deps-ok tools helpers
 bench: deps-ok tools helpers
 	@sh tests/bench.sh
 
+# The soak of tests/interop/80-soak.sh (60 s in `make check`) for 10 minutes.
+.PHONY: soak
+soak: deps-ok tools helpers
+	@SOAK_SECONDS=600 timeout 900 sh tests/interop/80-soak.sh
+
 # PREFIX (default /usr/local) is where things go, DESTDIR a staging root
 # for packagers. Man pages and units name PREFIX, so sed fills it in.
 install: tools
