@@ -20,7 +20,6 @@
 #include <string.h>
 #include <strings.h>
 
-#define route_strset	strmap
 
 /* 128-bit unsigned key; IPv4 addresses live in lo only. */
 struct route_u128 {
@@ -58,16 +57,16 @@ struct route_strv {
 
 struct route_rule {
 	bool			 has_domain;
-	struct route_strset	 full;		/* full: */
-	struct route_strset	 suffix;	/* domain: */
+	struct strmap	 full;		/* full: */
+	struct strmap	 suffix;	/* domain: */
 	struct route_strv	 substr;	/* plain and keyword: */
 	regex_t			*re;		/* regexp: and dotless: */
 	size_t			 nre;
 
 	bool			 has_user;
-	struct route_strset	 user;
+	struct strmap	 user;
 	bool			 has_inbound;
-	struct route_strset	 inbound;
+	struct strmap	 inbound;
 	bool			 has_port;
 	struct route_portset	 port;
 	bool			 has_sport;
@@ -160,22 +159,22 @@ route_err(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* String sets: a strmap whose values go unused. */
+/* String sets: strmaps whose values go unused. */
 
 static bool
-route_strset_has(const struct route_strset *set, const char *s)
+route_strset_has(const struct strmap *set, const char *s)
 {
 	return strmap_get(set, s) != NULL;
 }
 
 static int
-route_strset_add(struct route_strset *set, const char *s)
+route_strset_add(struct strmap *set, const char *s)
 {
 	return strmap_add(set, s, 0);
 }
 
 static void
-route_strset_free(struct route_strset *set)
+route_strset_free(struct strmap *set)
 {
 	strmap_free(set);
 }
@@ -774,7 +773,7 @@ route_rule_free(struct route_rule *r)
 }
 
 static int
-route_strset_compile(struct route_strset *set, const struct conf_strv *sv)
+route_strset_compile(struct strmap *set, const struct conf_strv *sv)
 {
 	size_t	i;
 
