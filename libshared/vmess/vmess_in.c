@@ -38,6 +38,17 @@ struct vin_dynuser {
 	size_t			 idx;		/* in users[] */
 };
 
+/*
+ * The replay filters outlive a reload: the new engine's inbound shares
+ * its predecessor's, so a request recorded before a SIGHUP cannot be
+ * played again after it. Freed with the last inbound holding them.
+ */
+struct vin_replay {
+	unsigned		 refs;
+	struct vmess_replay	 authids;
+	struct vmess_replay	 sessions;
+};
+
 struct vin_state {
 	struct vmess_user	*users;
 	const struct conf_user	**cusers;
@@ -51,8 +62,7 @@ struct vin_state {
 	struct strmap		 dyn_by_email;	/* -> index into dyn */
 	struct vmess_matcher	 matcher;
 	struct vmess_authtab	 legacy;
-	struct vmess_replay	 authids;
-	struct vmess_replay	 sessions;
+	struct vin_replay	*replay;	/* shared across reloads */
 	struct vmess_server	 srv;
 	struct event		*refresh;
 	uint32_t		 drain_base;	/* per server, 0..3265 */
@@ -541,8 +551,11 @@ vin_stop(struct inbound_rt *ib)
 	strmap_free(&st->dyn_by_email);
 	strmap_free(&st->by_key);
 	free(st->drain);
-	vmess_replay_cleanup(&st->authids);
-	vmess_replay_cleanup(&st->sessions);
+	if (st->replay != NULL && --st->replay->refs == 0) {
+		vmess_replay_cleanup(&st->replay->authids);
+		vmess_replay_cleanup(&st->replay->sessions);
+		free(st->replay);
+	}
 	if (st->users != NULL)
 		OPENSSL_cleanse(st->users, st->nusers * sizeof(*st->users));
 	for (size_t i = 0; i < st->ndyn; i++) {
@@ -679,7 +692,7 @@ static int
 vin_start(struct inbound_rt *ib, char *err, size_t errlen)
 {
 	const struct conf_inbound	*ci = ib->c;
-	struct vin_state		*st = xcalloc(1, sizeof(*st));
+	struct vin_state		*st = xcalloc(1, sizeof(*st)), *old;
 	struct timeval			 tv = { VMESS_LEGACY_REFRESH, 0 };
 	int64_t				 now = (int64_t)time(NULL);
 
@@ -689,17 +702,26 @@ vin_start(struct inbound_rt *ib, char *err, size_t errlen)
 	st->cusers = xcalloc(st->nusers ? st->nusers : 1, sizeof(*st->cusers));
 	st->drain = xcalloc(st->nusers ? st->nusers : 1, sizeof(*st->drain));
 	vmess_matcher_init(&st->matcher);
+	if ((old = previous_state(ib)) != NULL) {
+		st->replay = old->replay;
+		st->replay->refs++;
+	} else {
+		st->replay = xcalloc(1, sizeof(*st->replay));
+		st->replay->refs = 1;
+		if (vmess_replay_init(&st->replay->authids, 16, REPLAY_MAX) ==
+		    -1 || vmess_replay_init(&st->replay->sessions, 48,
+		    REPLAY_MAX) == -1)
+			goto fail;
+	}
 	if (vmess_authtab_init(&st->legacy) == -1 ||
-	    vmess_replay_init(&st->authids, 16, REPLAY_MAX) == -1 ||
-	    vmess_replay_init(&st->sessions, 48, REPLAY_MAX) == -1 ||
-	    start_users(st, previous_state(ib), ci, now) == -1)
+	    start_users(st, old, ci, now) == -1)
 		goto fail;
 	st->srv.matcher = &st->matcher;
 	st->srv.users = st->users;
 	st->srv.nusers = st->nusers;
 	st->srv.legacy = &st->legacy;
-	st->srv.authids = &st->authids;
-	st->srv.sessions = &st->sessions;
+	st->srv.authids = &st->replay->authids;
+	st->srv.sessions = &st->replay->sessions;
 	drain_params(st);
 	st->refresh = event_new(ib->eng->base, -1, EV_PERSIST, refresh_cb, st);
 	event_add(st->refresh, &tv);

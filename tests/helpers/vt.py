@@ -130,34 +130,37 @@ def main():
         http.server.ThreadingHTTPServer((bind, int(a[0])), H).serve_forever()
     elif cmd == "record-relay":
         # TCP relay LISTEN -> TARGET that saves everything the first client
-        # sends (the VMess request header and body) to FILE.
-        import select
+        # that sends anything (the VMess request header and body) sends to
+        # FILE. A connection that sends nothing (a port probe such as
+        # lib.sh's wait_port) is not the one recorded.
         ls = socket.socket(); ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         ls.bind(("127.0.0.1", int(a[0]))); ls.listen(16)
-        first = True
+        taken = threading.Lock()
+        def pump(src, dst, record):
+            rec = None
+            try:
+                while True:
+                    d = src.recv(65536)
+                    if not d:
+                        break
+                    if record and rec is None and taken.acquire(blocking=False):
+                        rec = open(a[2], "wb")
+                    record = rec is not None
+                    if rec:
+                        rec.write(d); rec.flush()
+                    dst.sendall(d)
+            except OSError:
+                pass
+            try:
+                dst.shutdown(socket.SHUT_WR)
+            except OSError:
+                pass
         while True:
             c, _ = ls.accept()
             th, tp = a[1].rsplit(":", 1)
             u = socket.create_connection((th, int(tp)))
-            rec = open(a[2], "wb") if first else None
-            first = False
-            def pump(src, dst, rec):
-                try:
-                    while True:
-                        d = src.recv(65536)
-                        if not d:
-                            break
-                        if rec:
-                            rec.write(d); rec.flush()
-                        dst.sendall(d)
-                except OSError:
-                    pass
-                try:
-                    dst.shutdown(socket.SHUT_WR)
-                except OSError:
-                    pass
-            threading.Thread(target=pump, args=(c, u, rec), daemon=True).start()
-            threading.Thread(target=pump, args=(u, c, None), daemon=True).start()
+            threading.Thread(target=pump, args=(c, u, True), daemon=True).start()
+            threading.Thread(target=pump, args=(u, c, False), daemon=True).start()
     elif cmd == "count-tcp":
         # Accept connections on PORT, answer "hi\n", count them in FILE.
         ls = socket.socket(); ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -1,6 +1,6 @@
 #!/bin/sh
 # VMess server defences: a recorded request replayed on a new connection
-# never reaches the target (AEAD and legacy); garbage of many lengths is
+# never reaches the target (AEAD and legacy), also after a reload; garbage of many lengths is
 # drained and closed while real clients keep working; silent connections
 # close at the handshake timeout; with fewer descriptors than silent
 # connections real clients still get in; 1,000 concurrent connections
@@ -39,10 +39,20 @@ check_eq "AEAD request through the recording relay" "hi" curl -s --max-time 10 -
 check_eq "legacy request through the recording relay" "hi" curl -s --max-time 10 --socks5 127.0.0.1:$LCP telnet://127.0.0.1:$COUNT
 sleep 0.5
 check_eq "the target saw two connections" "2" cat $T/count
+check "the relays recorded both requests (header and body)" \
+    sh -c "[ \$(wc -c <$T/aead.req) -gt 60 ] && [ \$(wc -c <$T/legacy.req) -gt 60 ]"
 $VT send-file 127.0.0.1:$SP $T/aead.req >/dev/null
 $VT send-file 127.0.0.1:$SP $T/legacy.req >/dev/null
 sleep 0.5
 check_eq "replayed AEAD and legacy requests never reach the target" "2" cat $T/count
+# A reload keeps the replay filters: the same recordings after a SIGHUP.
+kill -HUP $PID_vserver
+sleep 0.5
+$VT send-file 127.0.0.1:$SP $T/aead.req >/dev/null
+$VT send-file 127.0.0.1:$SP $T/legacy.req >/dev/null
+sleep 0.5
+check_eq "after a SIGHUP the same recordings still never reach the target" "2" cat $T/count
+check_eq "  ... while a fresh request does" "hi" curl -s --max-time 10 --socks5 127.0.0.1:$CP telnet://127.0.0.1:$COUNT
 
 for n in 1 15 16 17 41 57 58 100 700 3000 9000; do
 	check_eq "garbage of $n bytes is closed without an answer" "closed" $VT garbage-close 127.0.0.1:$SP $n
