@@ -354,6 +354,25 @@ engine_inbound(struct engine *eng, const char *tag)
 	return NULL;
 }
 
+struct inbound_rt *
+engine_previous_inbound(struct inbound_rt *ib)
+{
+	struct engine		*eng = ib->eng, *prev = eng->prev;
+	struct inbound_rt	*old = NULL;
+	size_t			 i;
+
+	if (prev == NULL || ib < eng->inbounds ||
+	    ib >= eng->inbounds + eng->ninbounds)
+		return NULL;	/* not a reload, or a dynamic-port worker */
+	i = (size_t)(ib - eng->inbounds);
+	if (ib->c->tag != NULL)
+		old = engine_inbound(prev, ib->c->tag);
+	else if (i < prev->ninbounds && prev->inbounds[i].c->tag == NULL)
+		old = &prev->inbounds[i];
+	return old != NULL && old->ops == ib->ops && old->state != NULL ?
+	    old : NULL;
+}
+
 void
 engine_stop_listening(struct engine *eng)
 {

@@ -173,6 +173,12 @@ void	engine_stop_listening(struct engine *eng);
 
 struct outbound_rt *engine_outbound(struct engine *eng, const char *tag);
 struct inbound_rt *engine_inbound(struct engine *eng, const char *tag);
+/*
+ * During a reload, the replaced engine's inbound that ib takes over (same
+ * tag, or same place when untagged, same handler), so a handler can keep
+ * what must outlive the reload; NULL otherwise.
+ */
+struct inbound_rt *engine_previous_inbound(struct inbound_rt *ib);
 
 /* Listen on one more TCP port for ib (host from its config). 0 or -1. */
 int	engine_listen_port(struct inbound_rt *ib, uint16_t port, char *err,

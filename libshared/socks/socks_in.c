@@ -40,9 +40,20 @@ struct socks_assoc {
 	struct socks_assoc	*next;
 };
 
+/*
+ * The addresses with a live association. A reload hands them to the new
+ * engine's inbound, whose UDP socket takes over the port while the
+ * control connections stay on the old engine: without them it would drop
+ * every datagram of an association made before the SIGHUP.
+ */
+struct socks_assocs {
+	unsigned		 holders;	/* inbounds sharing the list */
+	struct socks_assoc	*list;
+};
+
 struct socks_state {
 	struct udp_ports	 udp;
-	struct socks_assoc	*assocs;
+	struct socks_assocs	*as;
 };
 
 struct socks_conn {
@@ -62,7 +73,7 @@ assoc_find(struct socks_state *st, const struct net_addr *ip)
 {
 	struct socks_assoc	*a;
 
-	for (a = st->assocs; a != NULL; a = a->next)
+	for (a = st->as->list; a != NULL; a = a->next)
 		if (same_ip(&a->ip, ip))
 			return a;
 	return NULL;
@@ -76,8 +87,8 @@ assoc_add(struct socks_state *st, const struct net_addr *ip)
 	if (a == NULL) {
 		a = xcalloc(1, sizeof(*a));
 		a->ip = *ip;
-		a->next = st->assocs;
-		st->assocs = a;
+		a->next = st->as->list;
+		st->as->list = a;
 	}
 	a->refs++;
 }
@@ -87,7 +98,7 @@ assoc_drop(struct socks_state *st, const struct net_addr *ip)
 {
 	struct socks_assoc	**pp, *a;
 
-	for (pp = &st->assocs; (a = *pp) != NULL; pp = &a->next) {
+	for (pp = &st->as->list; (a = *pp) != NULL; pp = &a->next) {
 		if (!same_ip(&a->ip, ip))
 			continue;
 		if (--a->refs == 0) {
@@ -486,9 +497,12 @@ socks_stop(struct inbound_rt *ib)
 	if (st == NULL)
 		return;
 	socks_quiesce(ib);
-	while ((a = st->assocs) != NULL) {
-		st->assocs = a->next;
-		free(a);
+	if (--st->as->holders == 0) {
+		while ((a = st->as->list) != NULL) {
+			st->as->list = a->next;
+			free(a);
+		}
+		free(st->as);
 	}
 	free(st);
 	ib->state = NULL;
@@ -499,8 +513,12 @@ socks_start(struct inbound_rt *ib, char *err, size_t errlen)
 {
 	const struct conf_inbound	*ci = ib->c;
 	struct socks_state		*st = xcalloc(1, sizeof(*st));
+	struct inbound_rt		*old = engine_previous_inbound(ib);
 
 	ib->state = st;
+	st->as = old != NULL ? ((struct socks_state *)old->state)->as :
+	    xcalloc(1, sizeof(*st->as));
+	st->as->holders++;
 	if (!ci->socks_udp)
 		return 0;
 	return udp_ports_open(&st->udp, ib, ci->listen ? ci->listen :

@@ -597,25 +597,13 @@ user_key(const struct conf_user *cu, char out[48])
 	snprintf(out, 48, "%s:%d", id, cu->alter_id);
 }
 
-/* On reload, the same inbound of the engine being replaced, if any. */
+/* On reload, the state of the inbound this one replaces, if any. */
 static struct vin_state *
 previous_state(struct inbound_rt *ib)
 {
-	struct engine		*eng = ib->eng, *prev = eng->prev;
-	struct inbound_rt	*old = NULL;
-	size_t			 i;
+	struct inbound_rt	*old = engine_previous_inbound(ib);
 
-	if (prev == NULL || ib < eng->inbounds ||
-	    ib >= eng->inbounds + eng->ninbounds)
-		return NULL;	/* not a reload, or a dynamic-port worker */
-	i = (size_t)(ib - eng->inbounds);
-	if (ib->c->tag != NULL)
-		old = engine_inbound(prev, ib->c->tag);
-	else if (i < prev->ninbounds && prev->inbounds[i].c->tag == NULL)
-		old = &prev->inbounds[i];
-	if (old == NULL || old->ops != &vmess_inbound_ops)
-		return NULL;
-	return old->state;
+	return old != NULL ? old->state : NULL;
 }
 
 /*

@@ -2,7 +2,8 @@
 # Signals for scripts: SIGHUP adds a user while a transfer is in flight
 # (the transfer finishes, the new user connects); a broken config on SIGHUP
 # is reported and the old one stays; SIGUSR1 reopens the log files;
-# SIGTERM lets sessions finish and exits 0.
+# SIGTERM lets sessions finish and exits 0. A SOCKS UDP association lives
+# across a reload.
 . "$(dirname "$0")/lib.sh"
 
 HTTP=$(free_port); SP=$(free_port); C1=$(free_port); C2=$(free_port)
@@ -48,6 +49,39 @@ kill -HUP $PID_vserver
 sleep 0.5
 check "a broken config on SIGHUP is reported" grep -q "the running one stays" $T/error.log
 check_eq "... and the old configuration keeps serving" "hello from vt" curl -s --max-time 10 --socks5 127.0.0.1:$C2 http://127.0.0.1:$HTTP/
+
+# A SOCKS UDP association made before a SIGHUP keeps working after it: the
+# new engine's UDP socket takes the port and knows the old associations.
+UE=$(free_port); US=$(free_port)
+start uecho $VT echo-udp $UE
+cat >$T/u.json <<JSON
+{"inbounds": [{"port": $US, "listen": "127.0.0.1", "protocol": "socks", "settings": {"udp": true}}],
+ "outbounds": [{"protocol": "freedom"}]}
+JSON
+start vcu $BIN/vclient -c $T/u.json
+wait_port $US || show_log vcu
+check_eq "a UDP association answers before and after a SIGHUP of vclient" "ECHO:before ECHO:after" \
+    python3 - 127.0.0.1 $US $UE $PID_vcu <<'PY'
+import os, signal, socket, struct, sys, time
+host, sp, ep, pid = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+c = socket.create_connection((host, sp), timeout=5)
+c.sendall(b"\x05\x01\x00"); c.recv(2)
+c.sendall(b"\x05\x03\x00\x01\x00\x00\x00\x00\x00\x00")
+rep = c.recv(10)
+relay = (socket.inet_ntoa(rep[4:8]), struct.unpack(">H", rep[8:10])[0])
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.settimeout(3)
+head = b"\x00\x00\x00\x01" + socket.inet_aton(host) + struct.pack(">H", ep)
+out = []
+for word in ("before", "after"):
+    if word == "after":
+        os.kill(pid, signal.SIGHUP); time.sleep(0.5)
+    u.sendto(head + word.encode(), relay)
+    try:
+        out.append(u.recvfrom(65535)[0][10:].decode())
+    except socket.timeout:
+        out.append("(lost)")
+print(" ".join(out))
+PY
 
 mv $T/access.log $T/access.log.1
 kill -USR1 $PID_vserver
