@@ -163,9 +163,13 @@ fuzz_server(const uint8_t *p, size_t len, int64_t now)
 	    .legacy = &tab, .authids = &ids, .sessions = &sess };
 	rv = vmess_server_decode(&s, p, len, now, &r, &err);
 	fuzz_check_req(rv, len, &r, err);
-	/* Prefixes of an accepted header only ever ask for more. */
+	/*
+	 * Prefixes of an accepted header only ever ask for more; sampled
+	 * (each decode costs the full AEAD match), so that long accepted
+	 * headers do not slow the run tenfold.
+	 */
 	if (rv > 0)
-		for (i = 0; i < (size_t)rv; i += 7) {
+		for (i = 0; i < (size_t)rv; i += 7 + (size_t)rv / 16) {
 			err = NULL;
 			if (vmess_server_decode(&s, p, i, now, &r, &err) != 0)
 				__builtin_trap();
