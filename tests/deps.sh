@@ -3,7 +3,7 @@
 # tests and the benchmarks need is present; install only what is missing.
 PKGS="build-essential pkg-config libevent-dev libssl-dev libinih-dev libjson-c-dev
 libcmocka-dev clang libclang-rt-14-dev v2ray curl shadowsocks-libev python3 iproute2
-procps util-linux
+procps util-linux openssl
 man-db groff-base"
 missing=""
 for p in $PKGS; do

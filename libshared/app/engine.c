@@ -27,6 +27,7 @@
 #include "net/srccap.h"
 #include "net/udp.h"
 #include "route/route.h"
+#include "transport/tls.h"
 
 static const struct inbound_ops *
 find_in(const struct tool *t, enum conf_proto p)
@@ -142,6 +143,32 @@ engine_shed(struct engine *eng)
 	return true;
 }
 
+/*
+ * A TLS inbound: the handler starts once the handshake is done; until then
+ * the session's handshake timer, the handshake list and the per-source cap
+ * cover the connection like any other.
+ */
+static void
+tls_accept_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct session	*s = arg;
+	char		 why[256];
+
+	bufferevent_setcb(bev, NULL, NULL, NULL, NULL);
+	if (what & BEV_EVENT_CONNECTED) {
+		s->in->ops->accept(s);
+		/* Bytes that came with the client's last handshake flight
+		 * are decrypted already and wake no read: deliver them (from
+		 * the loop; a session closed meanwhile cleared the bev's
+		 * callbacks). */
+		bufferevent_trigger(bev, EV_READ, BEV_TRIG_IGNORE_WATERMARKS |
+		    BEV_TRIG_DEFER_CALLBACKS);
+		return;
+	}
+	tls_accept_error(bev, why, sizeof(why));
+	session_reject(s, why);
+}
+
 static void
 accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
     int salen, void *arg)
@@ -156,6 +183,19 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 		return;
 	}
 	session_tune_socket(bev);
+	if (ib->c->stream.tls) {
+		/* The handshake runs within the session's handshake time,
+		 * in the handshake list like any other. */
+		bev = tls_wrap_accept(tls_engine_ctx(ib->eng, &ib->c->stream),
+		    bev);
+		if (bev == NULL)
+			return;
+		s = session_new(ib->eng, ib, bev, sa);
+		s->c_shutdown = tls_shutdown;
+		bufferevent_setcb(bev, NULL, NULL, tls_accept_event_cb, s);
+		bufferevent_enable(bev, EV_READ | EV_WRITE);
+		return;
+	}
 	s = session_new(ib->eng, ib, bev, sa);
 	ib->ops->accept(s);
 }
@@ -457,6 +497,9 @@ engine_new_from(const struct tool *t, struct event_base *base, struct conf *c,
 			    t->name, conf_proto_name(ob->c->proto));
 			goto fail;
 		}
+		if (tls_engine_prepare(eng, &ob->c->stream, false, err,
+		    errlen) == -1)
+			goto fail;
 		if (ob->ops->start != NULL && ob->ops->start(ob, err, errlen))
 			goto fail;
 	}
@@ -473,6 +516,9 @@ engine_new_from(const struct tool *t, struct event_base *base, struct conf *c,
 			    t->name, conf_proto_name(ib->c->proto));
 			goto fail;
 		}
+		if (tls_engine_prepare(eng, &ib->c->stream, true, err,
+		    errlen) == -1)
+			goto fail;
 		if (ib->ops->start != NULL && ib->ops->start(ib, err, errlen)) {
 			ib->ops = NULL;
 			goto fail;
@@ -532,5 +578,6 @@ engine_free(struct engine *eng)
 	free(eng->conf);
 	if (eng->stage != NULL)
 		evbuffer_free(eng->stage);
+	tls_engine_free(eng);
 	free(eng);
 }

@@ -109,6 +109,8 @@ struct engine {
 	struct conf_outbound	*portal_confs;	/* portals as outbounds */
 	struct evbuffer		*stage;		/* session.c, empty between
 						   passes */
+	struct tls_ctx		*tls;		/* transport/tls.c: one
+						   context per TLS stream */
 };
 
 /* What a tool offers; its main.c fills one and calls app_main(). */

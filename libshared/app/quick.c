@@ -27,7 +27,7 @@
 enum quick_flag_id {
 	QF_PORT, QF_LISTEN, QF_ID, QF_AID, QF_DYNAMIC, QF_KCP, QF_HOST,
 	QF_UUID, QF_SOCKS, QF_SERVER, QF_SECURITY, QF_MUX, QF_SNIFF,
-	QF_PUBLIC, QF_DOMAIN, QF_PORTAL, QF_TO
+	QF_PUBLIC, QF_DOMAIN, QF_PORTAL, QF_TO, QF_TLS, QF_SNI, QF_INSECURE
 };
 
 static const struct quick_flag {
@@ -53,6 +53,10 @@ static const struct quick_flag {
 	{ "domain",	QF_DOMAIN,	VP | VB,	true },
 	{ "portal",	QF_PORTAL,	VB,		true },
 	{ "to",		QF_TO,		VB,		true },
+	/* A value (CERT,KEY) on vserver/vportal, a boolean on the clients. */
+	{ "tls",	QF_TLS,		VS | VC | VP | VB, true },
+	{ "sni",	QF_SNI,		VC | VB,	true },
+	{ "insecure",	QF_INSECURE,	VC | VB,	false },
 };
 
 static const char *const quick_tool_names[] = {
@@ -248,6 +252,9 @@ quick_free(struct quick *q)
 {
 	free(q->ids);
 	free(q->publics);
+	free(q->tls_cert);
+	free(q->tls_key);
+	q->tls_cert = q->tls_key = NULL;
 	q->ids = NULL;
 	q->publics = NULL;
 	q->nids = q->npublics = 0;
@@ -419,6 +426,30 @@ quick_take_value(struct quick *q, const struct quick_flag *f,
 		}
 		strcpy(q->domain, val);
 		return 1;
+	case QF_TLS: {
+		/* vserver/vportal: CERT,KEY (PEM files). */
+		const char	*comma = strchr(val, ',');
+
+		if (comma == NULL || comma == val || comma[1] == '\0') {
+			quick_err(err, errlen, "-tls %.64s: want CERT,KEY "
+			    "(PEM files)", val);
+			return -1;
+		}
+		free(q->tls_cert);
+		free(q->tls_key);
+		q->tls_cert = xstrdup(val);
+		q->tls_cert[comma - val] = '\0';
+		q->tls_key = xstrdup(comma + 1);
+		return 1;
+	}
+	case QF_SNI:
+		if (strlen(val) >= sizeof(q->sni) || !quick_host_valid(val)) {
+			quick_err(err, errlen, "-sni %.64s: not a host name",
+			    val);
+			return -1;
+		}
+		strcpy(q->sni, val);
+		return 1;
 	default:
 		break;
 	}
@@ -457,7 +488,8 @@ quick_arg(struct quick *q, const char *name, const char *val, int argc,
 		    name, q->name, q->name);
 		return -1;
 	}
-	if (!f->value) {
+	if (!f->value || (f->id == QF_TLS && (q->tool == QUICK_VCLIENT ||
+	    q->tool == QUICK_VBRIDGE))) {
 		if (quick_bool_parse(val, &b) == -1) {
 			quick_err(err, errlen, "-%s=%.64s: want true or false",
 			    name, val);
@@ -468,6 +500,10 @@ quick_arg(struct quick *q, const char *name, const char *val, int argc,
 		else {
 			if (f->id == QF_KCP)
 				q->kcp = b;
+			else if (f->id == QF_TLS)
+				q->tls = b;
+			else if (f->id == QF_INSECURE)
+				q->insecure = b;
 			else
 				q->sniff = b;
 			q->any = true;
@@ -644,6 +680,7 @@ quick_usage(const struct quick *q, FILE *fp)
 		"  -dynamic A-B      dynamic ports in A-B, detour from -port\n"
 		"  -kcp              mKCP instead of TCP\n"
 		"  -host NAME        address the printed vmess:// links give\n"
+		"  -tls CERT,KEY     TLS with this certificate and key (PEM)\n"
 		"  -uuid             print a random UUID and exit\n"
 		"example: vserver -port 10086 -id $(vserver -uuid) "
 		"-host vpn.example.com\n",
@@ -659,6 +696,9 @@ quick_usage(const struct quick *q, FILE *fp)
 		"  -mux N            Mux, N streams per connection\n"
 		"  -kcp              mKCP instead of TCP\n"
 		"  -sniff            sniff http and tls for the domain\n"
+		"  -tls              TLS to the server (a link says \"tls\")\n"
+		"  -sni NAME         TLS server name (default: the address)\n"
+		"  -insecure         TLS without verifying the server\n"
 		"example: vclient vmess://eyJ2Ijoi...\n",
 		[QUICK_VPORTAL] =
 		"  -listen ADDR:PORT where vbridge connects (VMess)\n"
@@ -667,6 +707,7 @@ quick_usage(const struct quick *q, FILE *fp)
 		"repeatable\n"
 		"  -domain D         reverse tunnel domain (default "
 		QUICK_DEFAULT_DOMAIN ")\n"
+		"  -tls CERT,KEY     TLS on the bridge's port (PEM files)\n"
 		"example: vportal -listen 0.0.0.0:10240 -id UUID "
 		"-public 0.0.0.0:8080\n",
 		[QUICK_VBRIDGE] =
@@ -674,6 +715,7 @@ quick_usage(const struct quick *q, FILE *fp)
 		"  -id UUID          its user id for this bridge\n"
 		"  -to HOST:PORT     the service portal traffic reaches\n"
 		"  -domain D         reverse tunnel domain, as on vportal\n"
+		"  -tls              TLS to the portal; -sni NAME, -insecure\n"
 		"example: vbridge -portal portal.example.com:10240 -id UUID "
 		"-to 127.0.0.1:80\n",
 	};
@@ -773,6 +815,34 @@ quick_kcp(struct conf_stream *st, const char *header, const char *seed)
 	}
 }
 
+/* Server side: -tls CERT,KEY. */
+static void
+quick_tls_server(const struct quick *q, struct conf_stream *st)
+{
+	struct conf_cert	*cert;
+
+	if (q->tls_cert == NULL)
+		return;
+	st->tls = true;
+	cert = conf_tls_add_cert(&st->tlss);
+	cert->cert_file = xstrdup(q->tls_cert);
+	cert->key_file = xstrdup(q->tls_key);
+}
+
+/* Client side: TLS on, with a server name (or none) and -insecure. */
+static void
+quick_tls_client(const struct quick *q, struct conf_stream *st,
+    const char *sni)
+{
+	st->tls = true;
+	if (sni != NULL && *sni != '\0') {
+		free(st->tlss.server_name);
+		st->tlss.server_name = xstrdup(sni);
+	}
+	if (q->insecure)
+		st->tlss.allow_insecure = true;
+}
+
 static void
 quick_apply_vserver(const struct quick *q, struct conf *c,
     struct conf_diag *d)
@@ -790,6 +860,7 @@ quick_apply_vserver(const struct quick *q, struct conf *c,
 			    q->aid, CONF_SEC_AUTO);
 		if (q->kcp)
 			quick_kcp(&in->stream, NULL, NULL);
+		quick_tls_server(q, &in->stream);
 		if (q->dynamic.from != 0)
 			in->detour_to = xstrdup("dynamic");
 	}
@@ -803,6 +874,7 @@ quick_apply_vserver(const struct quick *q, struct conf *c,
 		in->allocate.refresh_sec = 5 * 60;
 		if (q->kcp)
 			quick_kcp(&in->stream, NULL, NULL);
+		quick_tls_server(q, &in->stream);
 	}
 	quick_outbound(q, c, d, &pos, "direct", CONF_PROTO_FREEDOM, true);
 	quick_outbound(q, c, d, NULL, "blocked", CONF_PROTO_BLACKHOLE, true);
@@ -841,6 +913,8 @@ quick_apply_vclient(const struct quick *q, struct conf *c,
 			    l->scy);
 			if (l->net == CONF_NET_KCP)
 				quick_kcp(&out->stream, l->type, l->path);
+			if (l->tls)
+				quick_tls_client(q, &out->stream, l->sni);
 		} else {
 			srv->address = xstrdup(q->peer.host);
 			srv->port = q->peer.port;
@@ -850,6 +924,8 @@ quick_apply_vclient(const struct quick *q, struct conf *c,
 		}
 		if (q->kcp)
 			quick_kcp(&out->stream, NULL, NULL);
+		if (q->tls || q->sni[0] != '\0' || q->insecure)
+			quick_tls_client(q, &out->stream, q->sni);
 		if (q->mux > 0) {
 			out->mux_enabled = true;
 			out->mux_concurrency = q->mux;
@@ -905,6 +981,7 @@ quick_apply_vportal(const struct quick *q, struct conf *c,
 		in->port.from = in->port.to = q->listen.port;
 		quick_user(conf_inbound_add_client(in), q->ids[0], 0,
 		    CONF_SEC_AUTO);
+		quick_tls_server(q, &in->stream);
 	}
 	r = quick_rule(c, "portal");
 	for (i = 0; i < q->npublics; i++) {
@@ -945,6 +1022,8 @@ quick_apply_vbridge(const struct quick *q, struct conf *c,
 		srv->port = q->peer.port;
 		quick_user(conf_server_add_user(srv), q->ids[0], 0,
 		    CONF_SEC_AUTO);
+		if (q->tls || q->sni[0] != '\0' || q->insecure)
+			quick_tls_client(q, &out->stream, q->sni);
 	}
 	r = quick_rule(c, "interconn");
 	conf_strv_push(&r->inbound_tag, "bridge");
@@ -1038,6 +1117,12 @@ quick_server_link(const struct quick *q, size_t i, struct quick_link *l)
 	l->scy = CONF_SEC_AUTO;
 	l->net = q->kcp ? CONF_NET_KCP : CONF_NET_TCP;
 	strcpy(l->type, "none");
+	if (q->tls_cert != NULL) {
+		l->tls = true;
+		/* The certificate's name: -host when it is one. */
+		if (q->host[0] != '\0' && !quick_is_ip(q->host))
+			snprintf(l->sni, sizeof(l->sni), "%s", q->host);
+	}
 	return guessed;
 }
 
@@ -1235,6 +1320,7 @@ quick_vmess_link_encode(const struct quick_link *l, char *buf, size_t size)
 	    !quick_field_ok(l->type, sizeof(l->type)) ||
 	    !quick_field_ok(l->host, sizeof(l->host)) ||
 	    !quick_field_ok(l->path, sizeof(l->path)) ||
+	    !quick_field_ok(l->sni, sizeof(l->sni)) ||
 	    !quick_host_valid(l->add) || quick_uuid_parse(l->id, canon) == -1 ||
 	    (l->net != CONF_NET_TCP && l->net != CONF_NET_KCP) ||
 	    (unsigned)l->scy > CONF_SEC_LEGACY)
@@ -1256,7 +1342,10 @@ quick_vmess_link_encode(const struct quick_link *l, char *buf, size_t size)
 	    l->type[0] != '\0' ? l->type : "none", false) ||
 	    !quick_json_put(json, sizeof(json), &o, "host", l->host, false) ||
 	    !quick_json_put(json, sizeof(json), &o, "path", l->path, false) ||
-	    !quick_json_put(json, sizeof(json), &o, "tls", "", true))
+	    (l->sni[0] != '\0' && !quick_json_put(json, sizeof(json), &o,
+	    "sni", l->sni, false)) ||
+	    !quick_json_put(json, sizeof(json), &o, "tls", l->tls ? "tls" :
+	    "", true))
 		return -1;
 	if (size < 9)
 		return -1;
@@ -1393,8 +1482,18 @@ quick_link_fields(struct json_object *o, struct quick_link *l,
 		return -1;
 	}
 	if (quick_json_str(o, "tls", buf, sizeof(buf)) == -1 ||
-	    (buf[0] != '\0' && strcasecmp(buf, "none") != 0)) {
-		*errstr = "\"tls\": TLS is not supported";
+	    (buf[0] != '\0' && strcasecmp(buf, "none") != 0 &&
+	    strcasecmp(buf, "tls") != 0)) {
+		*errstr = "\"tls\" is neither \"tls\" nor empty";
+		return -1;
+	}
+	l->tls = strcasecmp(buf, "tls") == 0;
+	if (quick_json_str(o, "sni", l->sni, sizeof(l->sni)) == -1) {
+		*errstr = "\"sni\" is not a string of at most 255 bytes";
+		return -1;
+	}
+	if (l->tls && l->net != CONF_NET_TCP) {
+		*errstr = "\"tls\": TLS over mKCP is not supported";
 		return -1;
 	}
 	return 0;

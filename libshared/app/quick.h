@@ -40,6 +40,8 @@ struct quick_link {
 	char			 type[16];		/* mKCP header type */
 	char			 host[QUICK_HOST_MAX];	/* unused by tcp/kcp */
 	char			 path[QUICK_HOST_MAX];	/* kcp: the seed */
+	bool			 tls;			/* "tls": "tls" */
+	char			 sni[QUICK_HOST_MAX];	/* "" = none */
 };
 
 struct quick_hostport {
@@ -90,6 +92,14 @@ struct quick {
 
 	/* vbridge */
 	struct quick_hostport	 to;		/* freedom redirect */
+
+	/* TLS: vserver/vportal -tls CERT,KEY; vclient/vbridge -tls -sni
+	 * NAME -insecure */
+	char			*tls_cert;	/* NULL = no TLS (server) */
+	char			*tls_key;
+	bool			 tls;		/* client: use TLS */
+	char			 sni[QUICK_HOST_MAX];
+	bool			 insecure;
 };
 
 /* tool is t->name ("vserver" ...); other names get no quick flags. */

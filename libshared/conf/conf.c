@@ -85,6 +85,34 @@ conf_kcp_copy(struct conf_kcp *dst, const struct conf_kcp *src)
 }
 
 void
+conf_tls_cleanup(struct conf_tls *t)
+{
+	size_t	i;
+
+	free(t->server_name);
+	conf_strv_free(&t->alpn);
+	for (i = 0; i < t->ncerts; i++) {
+		free(t->certs[i].cert_file);
+		free(t->certs[i].key_file);
+		free(t->certs[i].cert_pem);
+		free(t->certs[i].key_pem);
+	}
+	free(t->certs);
+	memset(t, 0, sizeof(*t));
+}
+
+struct conf_cert *
+conf_tls_add_cert(struct conf_tls *t)
+{
+	struct conf_cert	*c;
+
+	t->certs = xrealloc(t->certs, (t->ncerts + 1) * sizeof(*t->certs));
+	c = &t->certs[t->ncerts++];
+	memset(c, 0, sizeof(*c));
+	return c;
+}
+
+void
 conf_stream_init(struct conf_stream *s)
 {
 	memset(s, 0, sizeof(*s));
@@ -140,6 +168,7 @@ conf_inbound_cleanup(struct conf_inbound *in)
 	free(in->tag);
 	free(in->listen);
 	conf_kcp_cleanup(&in->stream.kcp);
+	conf_tls_cleanup(&in->stream.tlss);
 	for (i = 0; i < in->naccounts; i++) {
 		free(in->accounts[i].user);
 		free(in->accounts[i].pass);
@@ -162,6 +191,7 @@ conf_outbound_cleanup(struct conf_outbound *out)
 	free(out->tag);
 	free(out->send_through);
 	conf_kcp_cleanup(&out->stream.kcp);
+	conf_tls_cleanup(&out->stream.tlss);
 	free(out->redirect);
 	for (i = 0; i < out->nvnext; i++) {
 		free(out->vnext[i].address);

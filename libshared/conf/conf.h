@@ -113,8 +113,35 @@ struct conf_kcp {
 	char	*seed;			/* NULL = SimpleAuthenticator */
 };
 
+/* tlsSettings.certificates[] entry. */
+enum conf_cert_usage {
+	CONF_CERT_ENCIPHERMENT = 0,	/* served by a server */
+	CONF_CERT_VERIFY		/* a client's extra trust anchor */
+};
+
+struct conf_cert {
+	enum conf_cert_usage usage;
+	char	*cert_file;		/* certificateFile, or NULL */
+	char	*key_file;		/* keyFile, or NULL */
+	char	*cert_pem;		/* inline certificate lines joined */
+	char	*key_pem;		/* inline key lines joined */
+};
+
+/* streamSettings.security "tls" with tlsSettings. */
+struct conf_tls {
+	char		*server_name;	/* NULL = none */
+	bool		 allow_insecure;
+	bool		 disable_system_root;
+	bool		 has_alpn;	/* alpn given (else 4.34's default) */
+	struct conf_strv alpn;
+	struct conf_cert *certs;
+	size_t		 ncerts;
+};
+
 struct conf_stream {
 	enum conf_network network;
+	bool		  tls;		/* security: "tls" */
+	struct conf_tls	  tlss;		/* tlsSettings */
 	struct conf_kcp	  kcp;
 };
 
@@ -301,6 +328,9 @@ struct conf_account	*conf_inbound_add_account(struct conf_inbound *in);
 struct conf_server	*conf_outbound_add_server(struct conf_outbound *out);
 struct conf_user	*conf_server_add_user(struct conf_server *srv);
 void	conf_kcp_init(struct conf_kcp *k);
+/* Free a stream's TLS settings (the struct stays initialised). */
+void	conf_tls_cleanup(struct conf_tls *t);
+struct conf_cert	*conf_tls_add_cert(struct conf_tls *t);
 /* Copy src over dst (dst must be initialised; its strings are freed). */
 void	conf_kcp_copy(struct conf_kcp *dst, const struct conf_kcp *src);
 

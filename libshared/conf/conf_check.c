@@ -13,6 +13,7 @@
 #include <arpa/inet.h>
 
 #include "base/util.h"
+#include "transport/tls.h"
 
 /* Sorted tag lists: lookups stay O(log n) on configs of any size. */
 struct chk_tags {
@@ -99,6 +100,24 @@ chk_kcp(struct chk *k, const char *what, const struct conf_stream *st)
 	    conf_kcp_header_valid(kc->header_type) == -1)
 		chk_err(k, what, "unknown mKCP header type \"%.64s\"",
 		    kc->header_type);
+}
+
+/* TLS: over tcp only; every certificate file readable, keys matching. */
+static void
+chk_tls(struct chk *k, const char *what, const struct conf_stream *st,
+    bool server)
+{
+	char	err[512];
+
+	if (!st->tls)
+		return;
+	if (st->network != CONF_NET_TCP) {
+		chk_err(k, what, "security \"tls\" is supported over tcp "
+		    "only");
+		return;
+	}
+	if (tls_check(&st->tlss, server, err, sizeof(err)) == -1)
+		chk_err(k, what, "tlsSettings: %s", err);
 }
 
 /* Empty ids were reported by the front end that met them. */
@@ -256,6 +275,7 @@ chk_inbound(struct chk *k, size_t i)
 		chk_err(k, w, "allocate.refresh %d s must be positive",
 		    al->refresh_sec);
 	chk_kcp(k, w, &in->stream);
+	chk_tls(k, w, &in->stream, true);
 
 	switch (in->proto) {
 	case CONF_PROTO_SOCKS:
@@ -320,6 +340,7 @@ chk_outbound(struct chk *k, size_t i)
 		chk_err(k, w, "invalid mux concurrency: %d (1..1024)",
 		    out->mux_concurrency);
 	chk_kcp(k, w, &out->stream);
+	chk_tls(k, w, &out->stream, false);
 
 	switch (out->proto) {
 	case CONF_PROTO_VMESS:

@@ -192,12 +192,68 @@ dj_ports(struct conf_ports p)
 }
 
 static struct json_object *
+dj_lines(const char *pem)
+{
+	struct json_object	*a = json_object_new_array();
+	const char		*p, *q;
+
+	for (p = pem; *p != '\0'; p = *q != '\0' ? q + 1 : q) {
+		q = strchr(p, '\n');
+		if (q == NULL)
+			q = p + strlen(p);
+		json_object_array_add(a, json_object_new_string_len(p,
+		    (int)(q - p)));
+	}
+	return a;
+}
+
+static struct json_object *
+dj_tls(const struct conf_tls *t)
+{
+	struct json_object	*o = json_object_new_object(), *a, *co;
+	const struct conf_cert	*c;
+	size_t			 i;
+
+	dj_opt(o, "serverName", t->server_name);
+	dj_bool(o, "allowInsecure", t->allow_insecure);
+	dj_bool(o, "disableSystemRoot", t->disable_system_root);
+	if (t->has_alpn) {
+		a = json_object_new_array();
+		for (i = 0; i < t->alpn.n; i++)
+			json_object_array_add(a,
+			    json_object_new_string(t->alpn.v[i]));
+		dj_add(o, "alpn", a);
+	}
+	a = json_object_new_array();
+	for (i = 0; i < t->ncerts; i++) {
+		c = &t->certs[i];
+		co = json_object_new_object();
+		dj_str(co, "usage", c->usage == CONF_CERT_VERIFY ? "verify" :
+		    "encipherment");
+		dj_opt(co, "certificateFile", c->cert_file);
+		dj_opt(co, "keyFile", c->key_file);
+		/* Inline PEM as 4.34 takes it: one string a line. */
+		if (c->cert_file == NULL && c->cert_pem != NULL)
+			dj_add(co, "certificate", dj_lines(c->cert_pem));
+		if (c->key_file == NULL && c->key_pem != NULL)
+			dj_add(co, "key", dj_lines(c->key_pem));
+		json_object_array_add(a, co);
+	}
+	dj_add(o, "certificates", a);
+	return o;
+}
+
+static struct json_object *
 dj_stream(const struct conf_stream *st)
 {
 	const struct conf_kcp	*k = &st->kcp;
 	struct json_object	*o, *ko, *ho;
 
 	o = json_object_new_object();
+	if (st->tls) {
+		dj_str(o, "security", "tls");
+		dj_add(o, "tlsSettings", dj_tls(&st->tlss));
+	}
 	if (st->network != CONF_NET_KCP) {
 		dj_str(o, "network", "tcp");
 		return o;
@@ -591,10 +647,44 @@ di_section(FILE *fp, const char *kind, const char *arg)
 }
 
 static void
+di_tls(FILE *fp, const struct conf_tls *t)
+{
+	const struct conf_cert	*c;
+	size_t			 i;
+
+	di_kv(fp, "security", "tls");
+	if (t->server_name != NULL)
+		di_kv(fp, "tls.serverName", t->server_name);
+	di_bool(fp, "tls.allowInsecure", t->allow_insecure);
+	di_bool(fp, "tls.disableSystemRoot", t->disable_system_root);
+	if (t->has_alpn) {
+		fprintf(fp, "tls.alpn = ");
+		for (i = 0; i < t->alpn.n; i++)
+			fprintf(fp, "%s%s", i > 0 ? "," : "", t->alpn.v[i]);
+		fputc('\n', fp);
+	}
+	for (i = 0; i < t->ncerts; i++) {
+		c = &t->certs[i];
+		if (c->cert_file == NULL)
+			fprintf(fp, "# tls: an inline certificate (JSON only) "
+			    "is not shown\n");
+		else if (c->usage == CONF_CERT_VERIFY)
+			di_kv(fp, "tls.ca", c->cert_file);
+		else if (c->key_file != NULL)
+			fprintf(fp, "tls.certificate = %s,%s\n", c->cert_file,
+			    c->key_file);
+		else
+			di_kv(fp, "tls.certificate", c->cert_file);
+	}
+}
+
+static void
 di_stream(FILE *fp, const struct conf_stream *st)
 {
 	const struct conf_kcp	*k = &st->kcp;
 
+	if (st->tls)
+		di_tls(fp, &st->tlss);
 	if (st->network != CONF_NET_KCP) {
 		di_kv(fp, "network", "tcp");
 		return;

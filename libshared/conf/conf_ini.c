@@ -21,6 +21,10 @@
  *                   network=tcp|kcp kcp.mtu= kcp.tti= kcp.uplinkCapacity=
  *                   kcp.downlinkCapacity= kcp.congestion= kcp.readBufferSize=
  *                   kcp.writeBufferSize= kcp.header= kcp.seed=
+ *                   security=tls|none tls.serverName= tls.allowInsecure=
+ *                   tls.alpn=h2,http/1.1 tls.disableSystemRoot=
+ *                   tls.certificate=CERT[,KEY] (repeat; encipherment)
+ *                   tls.ca=FILE (repeat; usage verify)
  *                   sniffing=http,tls|on|off
  *                   allocate=always|random allocate.refresh=5|20s
  *                   allocate.concurrency=
@@ -470,6 +474,90 @@ ci_set_kcp_seed(struct ci *x, const char *v)
 
 	free(k->seed);
 	k->seed = xstrdup(v);
+	return NULL;
+}
+
+static const char *
+ci_set_security(struct ci *x, const char *v)
+{
+	struct conf_stream	*st = ci_stream(x);
+
+	if (strcasecmp(v, "tls") == 0)
+		st->tls = true;
+	else if (*v == '\0' || strcasecmp(v, "none") == 0)
+		st->tls = false;
+	else
+		return ci_msg(x, "unknown security \"%.64s\" (tls or none)",
+		    v);
+	return NULL;
+}
+
+static const char *
+ci_set_tls_sni(struct ci *x, const char *v)
+{
+	ci_strset(&ci_stream(x)->tlss.server_name, v);
+	return NULL;
+}
+
+static const char *
+ci_set_tls_insecure(struct ci *x, const char *v)
+{
+	return ci_bool(x, v, &ci_stream(x)->tlss.allow_insecure);
+}
+
+static const char *
+ci_set_tls_noroot(struct ci *x, const char *v)
+{
+	return ci_bool(x, v, &ci_stream(x)->tlss.disable_system_root);
+}
+
+static const char *
+ci_set_tls_alpn(struct ci *x, const char *v)
+{
+	struct conf_tls	*t = &ci_stream(x)->tlss;
+
+	conf_strv_free(&t->alpn);
+	t->has_alpn = true;
+	return ci_split(x, v, &t->alpn);
+}
+
+/* CERT[,KEY] files: a certificate to serve (usage encipherment). */
+static const char *
+ci_set_tls_cert(struct ci *x, const char *v)
+{
+	struct conf_cert	*c;
+	const char		*comma = strchr(v, ',');
+	size_t			 n = comma != NULL ? (size_t)(comma - v) :
+				    strlen(v);
+
+	while (n > 0 && v[n - 1] == ' ')
+		n--;
+	if (n == 0)
+		return ci_msg(x, "a certificate file is missing (CERT[,KEY])");
+	c = conf_tls_add_cert(&ci_stream(x)->tlss);
+	c->cert_file = xmalloc(n + 1);
+	memcpy(c->cert_file, v, n);
+	c->cert_file[n] = '\0';
+	if (comma != NULL) {
+		for (comma++; *comma == ' '; comma++)
+			;
+		if (*comma != '\0')
+			c->key_file = xstrdup(comma);
+	}
+	return NULL;
+}
+
+/* A client's extra trust anchor (usage verify). */
+static const char *
+ci_set_tls_ca(struct ci *x, const char *v)
+{
+	struct conf_cert	*c;
+
+	if (*v == '\0')
+		return ci_msg(x, "a certificate file is missing");
+	c = conf_tls_add_cert(&ci_stream(x)->tlss);
+	c->usage = CONF_CERT_VERIFY;
+	c->cert_file = xstrdup(v);
 	return NULL;
 }
 
@@ -924,6 +1012,13 @@ static const struct ci_key ci_keys[] = {
 	    struct conf_kcp, write_buffer_size, 0, INT32_MAX),
 	FN(S_BOUND, "kcp.header", 0, false, ci_set_kcp_header),
 	FN(S_BOUND, "kcp.seed", 0, false, ci_set_kcp_seed),
+	FN(S_BOUND, "security", 0, false, ci_set_security),
+	FN(S_BOUND, "tls.serverName", 0, false, ci_set_tls_sni),
+	FN(S_BOUND, "tls.allowInsecure", 0, false, ci_set_tls_insecure),
+	FN(S_BOUND, "tls.disableSystemRoot", 0, false, ci_set_tls_noroot),
+	FN(S_BOUND, "tls.alpn", 0, false, ci_set_tls_alpn),
+	FN(S_BOUND, "tls.certificate", 0, true, ci_set_tls_cert),
+	FN(S_BOUND, "tls.ca", 0, true, ci_set_tls_ca),
 
 	FIELD(SB(CI_S_INBOUND), "listen", 0, CI_T_STR, CI_B_IN,
 	    struct conf_inbound, listen, 0, 0),

@@ -697,6 +697,118 @@ jx_kcp(struct jx *x, struct json_object *v, const char *path,
 	}
 }
 
+/* An inline certificate or key: an array of lines joined with "\n". */
+static char *
+jx_lines(struct jx *x, struct json_object *o, const char *path,
+    const char *key)
+{
+	struct json_object	*v = jx_has(o, key), *e;
+	char			 p[JX_PATH], pi[JX_PATH];
+	char			*r = NULL;
+	size_t			 i, n, len = 0, l;
+
+	if (v == NULL)
+		return NULL;
+	jx_path(p, path, key);
+	if (json_object_is_type(v, json_type_string))
+		return xstrdup(json_object_get_string(v));
+	if (!jx_arr(x, v, p))
+		return NULL;
+	n = json_object_array_length(v);
+	r = xstrdup("");
+	for (i = 0; i < n; i++) {
+		e = json_object_array_get_idx(v, i);
+		if (!json_object_is_type(e, json_type_string)) {
+			jx_pathi(pi, p, i);
+			jx_type_err(x, pi, "a string", e);
+			continue;
+		}
+		l = strlen(json_object_get_string(e));
+		r = xrealloc(r, len + l + 2);
+		if (i > 0)
+			r[len++] = '\n';
+		memcpy(r + len, json_object_get_string(e), l + 1);
+		len += l;
+	}
+	return r;
+}
+
+static void
+jx_tls(struct jx *x, struct json_object *v, const char *path,
+    struct conf_tls *t)
+{
+	static const char *const known[] = { "serverName", "allowInsecure",
+	    "alpn", "certificates", "disableSystemRoot",
+	    "enableSessionResumption", "allowInsecureCiphers", NULL };
+	static const char *const cknown[] = { "usage", "certificateFile",
+	    "certificate", "keyFile", "key", "ocspStapling",
+	    "OneTimeLoading", NULL };
+	struct json_object	*cv, *e;
+	struct conf_cert	*c;
+	const char		*s;
+	char			 p[JX_PATH], pi[JX_PATH];
+	size_t			 i, n;
+
+	if (!jx_obj(x, v, path))
+		return;
+	jx_unknown_keys(x, v, path, known);
+	jx_str(x, v, path, "serverName", &t->server_name);
+	if (t->server_name != NULL &&
+	    strncmp(t->server_name, "experiment:", 11) == 0) {
+		/* 4.34 strips such a prefix (a switch for experiments). */
+		const char *rest = strchr(t->server_name + 11, ':');
+		char *sn = xstrdup(rest != NULL ? rest + 1 : "");
+
+		free(t->server_name);
+		t->server_name = sn;
+	}
+	if (t->server_name != NULL && *t->server_name == '\0') {
+		free(t->server_name);
+		t->server_name = NULL;
+	}
+	jx_bool(x, v, path, "allowInsecure", &t->allow_insecure);
+	jx_bool(x, v, path, "disableSystemRoot", &t->disable_system_root);
+	conf_strv_free(&t->alpn);
+	if (jx_strlist(x, v, path, "alpn", &t->alpn) == 1)
+		t->has_alpn = true;
+	jx_path(p, path, "certificates");
+	if ((cv = jx_has(v, "certificates")) == NULL || !jx_arr(x, cv, p))
+		return;
+	n = json_object_array_length(cv);
+	for (i = 0; i < n; i++) {
+		e = json_object_array_get_idx(cv, i);
+		jx_pathi(pi, p, i);
+		if (!jx_obj(x, e, pi))
+			continue;
+		jx_unknown_keys(x, e, pi, cknown);
+		c = conf_tls_add_cert(t);
+		if ((s = jx_cstr(x, e, pi, "usage")) != NULL) {
+			char	pu[JX_PATH];
+
+			jx_path(pu, pi, "usage");
+			if (*s == '\0' || strcasecmp(s, "encipherment") == 0)
+				c->usage = CONF_CERT_ENCIPHERMENT;
+			else if (strcasecmp(s, "verify") == 0)
+				c->usage = CONF_CERT_VERIFY;
+			else if (strcasecmp(s, "issue") == 0)
+				jx_err(x, pu, "usage \"issue\" (a CA that "
+				    "mints certificates) not supported; "
+				    "give a certificate and its key with "
+				    "usage \"encipherment\"");
+			else
+				jx_err(x, pu, "unknown usage \"%.64s\" "
+				    "(encipherment or verify)", s);
+		}
+		jx_str(x, e, pi, "certificateFile", &c->cert_file);
+		jx_str(x, e, pi, "keyFile", &c->key_file);
+		c->cert_pem = jx_lines(x, e, pi, "certificate");
+		c->key_pem = jx_lines(x, e, pi, "key");
+		if (c->cert_file == NULL && c->cert_pem == NULL)
+			jx_err(x, pi, "a certificate needs certificateFile "
+			    "or certificate");
+	}
+}
+
 static void
 jx_stream(struct jx *x, struct json_object *v, const char *path,
     struct conf_stream *st)
@@ -737,14 +849,14 @@ jx_stream(struct jx *x, struct json_object *v, const char *path,
 		jx_path(p, path, "security");
 		/* 4.34 enables TLS for "tls" only and ignores the rest. */
 		if (strcasecmp(s, "tls") == 0)
-			jx_err(x, p, "security tls not supported");
+			st->tls = true;
 		else if (*s != '\0' && strcasecmp(s, "none") != 0)
 			jx_warn(x, p, "security \"%.64s\" means no TLS, "
 			    "ignored", s);
 	}
-	if (jx_has(v, "tlsSettings") != NULL) {
+	if ((tv = jx_has(v, "tlsSettings")) != NULL) {
 		jx_path(p, path, "tlsSettings");
-		jx_warn(x, p, "TLS not supported, ignored");
+		jx_tls(x, tv, p, &st->tlss);
 	}
 	if (jx_has(v, "sockopt") != NULL) {
 		jx_path(p, path, "sockopt");

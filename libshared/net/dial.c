@@ -17,6 +17,7 @@
 #include "conf/conf.h"
 #include "kcp/kcp_udp.h"
 #include "net/session.h"
+#include "transport/tls.h"
 
 struct net_dial {
 	struct engine		*eng;
@@ -28,6 +29,7 @@ struct net_dial {
 	int			 tries, max;
 	struct bufferevent	*bev;
 	struct event		*retry;
+	struct tls_connect	*tls;		/* TLS handshake running */
 	net_dial_cb		*cb;
 	void			*arg;
 };
@@ -41,6 +43,8 @@ net_dial_cancel(struct net_dial *d)
 		return;
 	if (d->bev != NULL)
 		bufferevent_free(d->bev);
+	tls_connect_cancel(d->tls);
+	d->tls = NULL;
 	if (d->req != NULL) {
 		d->cb = NULL;		/* the cancel callback frees d */
 		evdns_getaddrinfo_cancel(d->req);
@@ -50,6 +54,18 @@ net_dial_cancel(struct net_dial *d)
 		event_free(d->ready);
 	event_free(d->retry);
 	free(d);
+}
+
+static void
+tls_done(struct bufferevent *bev, const char *err, void *arg)
+{
+	struct net_dial	*d = arg;
+	net_dial_cb	*cb = d->cb;
+	void		*cbarg = d->arg;
+
+	d->tls = NULL;
+	net_dial_cancel(d);
+	cb(bev, err, cbarg);
 }
 
 static void
@@ -66,6 +82,16 @@ event_cb(struct bufferevent *bev, short what, void *arg)
 		d->bev = NULL;
 		bufferevent_setcb(bev, NULL, NULL, NULL, NULL);
 		session_tune_socket(bev);
+		if (d->stream != NULL && d->stream->tls) {
+			/* The stream is the caller's once verified. */
+			d->tls = tls_connect(tls_engine_ctx(d->eng, d->stream),
+			    bev, &d->to, tls_done, d);
+			if (d->tls == NULL) {
+				net_dial_cancel(d);
+				cb(NULL, "TLS: cannot start", cbarg);
+			}
+			return;
+		}
 		net_dial_cancel(d);
 		cb(bev, NULL, cbarg);
 		return;
@@ -203,6 +229,8 @@ void
 {
 	if (stream != NULL && stream->network == CONF_NET_KCP)
 		return kcp_shutdown;
+	if (stream != NULL && stream->tls)
+		return tls_shutdown;
 	return session_shutdown_socket;
 }
 

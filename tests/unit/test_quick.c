@@ -863,7 +863,7 @@ test_quick_link_garbage(void **state)
 		"{\"add\":\"h\"," GOOD_REST ",\"net\":\"grpc\"}",
 		"{\"add\":\"h\"," GOOD_REST ",\"type\":\"http\"}",
 		"{\"add\":\"h\"," GOOD_REST ",\"net\":\"kcp\",\"type\":\"x\"}",
-		"{\"add\":\"h\"," GOOD_REST ",\"tls\":\"tls\"}",
+		"{\"add\":\"h\"," GOOD_REST ",\"tls\":\"xtls\"}",
 		"{\"add\":\"h\"," GOOD_REST ",\"path\":[]}",
 		"{\"add\":\"h\"," GOOD_REST "} trailing",
 		"{\"add\":\"h\"," GOOD_REST "",
