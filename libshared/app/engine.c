@@ -149,6 +149,12 @@ engine_shed(struct engine *eng)
  * cover the connection like any other.
  */
 static void
+tls_pending_read_cb(struct bufferevent *bev, void *arg)
+{
+	/* Only a placeholder until the handler sets its own. */
+}
+
+static void
 tls_accept_event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct session	*s = arg;
@@ -156,13 +162,20 @@ tls_accept_event_cb(struct bufferevent *bev, short what, void *arg)
 
 	bufferevent_setcb(bev, NULL, NULL, NULL, NULL);
 	if (what & BEV_EVENT_CONNECTED) {
+		/*
+		 * Bytes that came with the client's last handshake flight are
+		 * decrypted already and wake no read: a read is queued for
+		 * them first (run from the loop with the callbacks accept
+		 * sets; none if accept closed the session, which clears them).
+		 */
+		if (evbuffer_get_length(bufferevent_get_input(bev)) > 0) {
+			bufferevent_setcb(bev, tls_pending_read_cb, NULL, NULL,
+			    s);
+			bufferevent_trigger(bev, EV_READ,
+			    BEV_TRIG_IGNORE_WATERMARKS |
+			    BEV_TRIG_DEFER_CALLBACKS);
+		}
 		s->in->ops->accept(s);
-		/* Bytes that came with the client's last handshake flight
-		 * are decrypted already and wake no read: deliver them (from
-		 * the loop; a session closed meanwhile cleared the bev's
-		 * callbacks). */
-		bufferevent_trigger(bev, EV_READ, BEV_TRIG_IGNORE_WATERMARKS |
-		    BEV_TRIG_DEFER_CALLBACKS);
 		return;
 	}
 	tls_accept_error(bev, why, sizeof(why));
