@@ -22,6 +22,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
@@ -398,9 +399,21 @@ tls_wrap_accept(struct tls_ctx *ctx, struct bufferevent *bev)
 void
 tls_accept_error(struct bufferevent *bev, char *why, size_t len)
 {
-	char		e[200];
-	unsigned long	oe;
+	struct bufferevent	*u = bufferevent_get_underlying(bev);
+	char			 e[200];
+	unsigned long		 oe;
 
+	/* The alert OpenSSL queued (a few bytes) goes out before the close,
+	 * as Go sends it (e.g. 120, no application protocol). The socket
+	 * bufferevent keeps its output's start frozen outside its writes. */
+	if (u != NULL && bufferevent_getfd(u) >= 0 &&
+	    evbuffer_get_length(bufferevent_get_output(u)) > 0) {
+		struct evbuffer	*o = bufferevent_get_output(u);
+
+		evbuffer_unfreeze(o, 1);
+		(void)evbuffer_write(o, bufferevent_getfd(u));
+		evbuffer_freeze(o, 1);
+	}
 	if ((oe = bufferevent_get_openssl_error(bev)) != 0) {
 		ERR_error_string_n(oe, e, sizeof(e));
 		snprintf(why, len, "TLS handshake failed: %s", e);
