@@ -1,5 +1,5 @@
 #!/bin/sh
-# capture.sh: regenerates the seed corpora tests/fuzz/corpus/fuzz_*/ from
+# capture.sh: regenerates nine seed corpora in tests/fuzz/corpus/ from
 # real sessions on loopback (see docs/fuzzing.md):
 #
 #   VMess   v2ray client -> capture_relay.py -> v2ray server, for AEAD and
@@ -42,10 +42,13 @@ cc -std=c11 -D_GNU_SOURCE -O1 -g -Ilibshared $FZ/capture_seeds.c \
     build-fz/libshared.a $(pkg-config --libs libevent openssl inih json-c) \
     -lm -o $T/capture_seeds || exit 1
 
-for d in $CORPUS/fuzz_*; do
-	[ -d "$d" ] && find "$d" -type f ! -name 'regress-*' -delete
+# The corpora this script writes (other targets keep theirs).
+MINE="fuzz_conf_ini fuzz_conf_json fuzz_kcp_packet fuzz_mux_frame fuzz_sniff
+    fuzz_socks fuzz_vmess_chunk fuzz_vmess_header fuzz_vmess_link"
+for t in $MINE; do
+	mkdir -p "$CORPUS/$t"
+	find "$CORPUS/$t" -type f ! -name 'regress-*' -delete
 done
-for t in $FZ/fuzz_*.c; do mkdir -p "$CORPUS/$(basename "$t" .c)"; done
 
 # bg NAME SECONDS CMD...: in the background, bounded; lib.sh kills it.
 bg() { _n=$1; _s=$2; shift 2; start $_n timeout $_s "$@"; }
@@ -367,7 +370,8 @@ for f in $T/aead-dynport-s.json $T/kcp-dtls-seed-s.json; do
 done
 
 stop_wait http echo
-for d in $CORPUS/fuzz_*; do
+for t in $MINE; do
+	d=$CORPUS/$t
 	printf '%-20s %3d files %6d bytes\n' "$(basename $d)" \
 	    "$(ls $d | wc -l)" "$(cat $d/* 2>/dev/null | wc -c)"
 done
