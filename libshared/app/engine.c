@@ -275,7 +275,8 @@ default_listen(const struct conf_inbound *ci)
 	if (ci->listen != NULL)
 		return ci->listen;
 	/* A local proxy open to the LAN is a surprise nobody wants. */
-	return ci->proto == CONF_PROTO_SOCKS ? "127.0.0.1" : "0.0.0.0";
+	return ci->proto == CONF_PROTO_SOCKS || ci->proto == CONF_PROTO_HTTP ?
+	    "127.0.0.1" : "0.0.0.0";
 }
 
 int

@@ -125,6 +125,7 @@ struct tool {
 
 /* Every handler the library has, whether a tool offers it or not. */
 extern const struct inbound_ops socks_inbound_ops;
+extern const struct inbound_ops http_inbound_ops;
 extern const struct inbound_ops dokodemo_inbound_ops;
 extern const struct outbound_ops freedom_outbound_ops;
 extern const struct outbound_ops blackhole_outbound_ops;

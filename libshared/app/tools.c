@@ -14,7 +14,7 @@ static const struct outbound_ops *const vserver_out[] = {
 	&freedom_outbound_ops, &blackhole_outbound_ops, NULL
 };
 static const struct inbound_ops *const vclient_in[] = {
-	&socks_inbound_ops, &dokodemo_inbound_ops, NULL
+	&socks_inbound_ops, &http_inbound_ops, &dokodemo_inbound_ops, NULL
 };
 static const struct outbound_ops *const vclient_out[] = {
 	&vmess_outbound_ops, &freedom_outbound_ops, &blackhole_outbound_ops,
@@ -33,7 +33,7 @@ const struct tool tool_vserver = {
 	vserver_out, false, false
 };
 const struct tool tool_vclient = {
-	"vclient", "SOCKS5/4a client with sniffing, VMess outbound and Mux",
+	"vclient", "SOCKS5/4a and HTTP proxy client with sniffing, VMess outbound and Mux",
 	vclient_in,
 	vclient_out, false, false
 };

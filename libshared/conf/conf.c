@@ -471,6 +471,7 @@ static const char *const conf_proto_names[CONF_PROTO_MAX] = {
 	[CONF_PROTO_VMESS] = "vmess",
 	[CONF_PROTO_FREEDOM] = "freedom",
 	[CONF_PROTO_BLACKHOLE] = "blackhole",
+	[CONF_PROTO_HTTP] = "http",
 };
 
 const char *

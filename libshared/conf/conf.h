@@ -32,6 +32,7 @@ enum conf_proto {
 	CONF_PROTO_VMESS,
 	CONF_PROTO_FREEDOM,
 	CONF_PROTO_BLACKHOLE,
+	CONF_PROTO_HTTP,	/* HTTP proxy inbound */
 	CONF_PROTO_MAX
 };
 
@@ -189,7 +190,7 @@ struct conf_inbound {
 	bool			 sniff_enabled;
 	bool			 sniff_http;	/* destOverride contains http */
 	bool			 sniff_tls;	/* tls/https/ssl */
-	uint32_t		 user_level;	/* socks/dokodemo userLevel */
+	uint32_t		 user_level;	/* socks/dokodemo/http userLevel */
 
 	/* socks */
 	bool			 socks_password;	/* auth = "password" */
@@ -203,6 +204,10 @@ struct conf_inbound {
 	uint16_t		 dk_port;
 	unsigned		 dk_network;		/* CONF_NETBIT_* */
 	bool			 dk_follow_redirect;
+
+	/* http (accounts above, as socks) */
+	bool			 http_transparent;	/* allowTransparent */
+	int			 http_timeout;		/* s; 0 = policy's */
 
 	/* vmess */
 	struct conf_user	*clients;

@@ -373,6 +373,7 @@ chk_outbound(struct chk *k, size_t i)
 			    (int)out->domain_strategy);
 		break;
 	case CONF_PROTO_SOCKS:
+	case CONF_PROTO_HTTP:
 	case CONF_PROTO_DOKODEMO:
 		chk_err(k, w, "%s is not an outbound protocol",
 		    conf_proto_name(out->proto));

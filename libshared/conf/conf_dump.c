@@ -291,14 +291,13 @@ dj_user(const struct conf_user *u, bool outbound)
 	return o;
 }
 
-static struct json_object *
-dj_socks_in(const struct conf_inbound *in)
+/* accounts of a socks or http inbound, when there are some. */
+static void
+dj_accounts(struct json_object *o, const struct conf_inbound *in)
 {
-	struct json_object	*o, *a, *ao;
+	struct json_object	*a, *ao;
 	size_t			 i;
 
-	o = json_object_new_object();
-	dj_str(o, "auth", in->socks_password ? "password" : "noauth");
 	if (in->naccounts > 0) {
 		a = json_object_new_array();
 		for (i = 0; i < in->naccounts; i++) {
@@ -309,8 +308,31 @@ dj_socks_in(const struct conf_inbound *in)
 		}
 		dj_add(o, "accounts", a);
 	}
+}
+
+static struct json_object *
+dj_socks_in(const struct conf_inbound *in)
+{
+	struct json_object	*o;
+
+	o = json_object_new_object();
+	dj_str(o, "auth", in->socks_password ? "password" : "noauth");
+	dj_accounts(o, in);
 	dj_bool(o, "udp", in->socks_udp);
 	dj_opt(o, "ip", in->socks_ip);
+	dj_int(o, "userLevel", in->user_level);
+	return o;
+}
+
+static struct json_object *
+dj_http_in(const struct conf_inbound *in)
+{
+	struct json_object	*o = json_object_new_object();
+
+	dj_accounts(o, in);
+	dj_bool(o, "allowTransparent", in->http_transparent);
+	if (in->http_timeout > 0)
+		dj_int(o, "timeout", in->http_timeout);
 	dj_int(o, "userLevel", in->user_level);
 	return o;
 }
@@ -369,6 +391,9 @@ dj_inbound(const struct conf_inbound *in)
 	switch (in->proto) {
 	case CONF_PROTO_SOCKS:
 		s = dj_socks_in(in);
+		break;
+	case CONF_PROTO_HTTP:
+		s = dj_http_in(in);
 		break;
 	case CONF_PROTO_DOKODEMO:
 		s = dj_dokodemo_in(in);
@@ -750,16 +775,25 @@ di_inbound(FILE *fp, const struct conf_inbound *in)
 	}
 	switch (in->proto) {
 	case CONF_PROTO_SOCKS:
-		di_kv(fp, "auth", in->socks_password ? "password" : "noauth");
+	case CONF_PROTO_HTTP:
+		if (in->proto == CONF_PROTO_SOCKS)
+			di_kv(fp, "auth", in->socks_password ? "password" :
+			    "noauth");
 		for (i = 0; i < in->naccounts; i++)
 			fprintf(fp, "account = %s:%s\n",
 			    in->accounts[i].user != NULL ?
 			    in->accounts[i].user : "",
 			    in->accounts[i].pass != NULL ?
 			    in->accounts[i].pass : "");
-		di_bool(fp, "udp", in->socks_udp);
-		if (dump_set(in->socks_ip))
-			di_kv(fp, "ip", in->socks_ip);
+		if (in->proto == CONF_PROTO_HTTP) {
+			di_bool(fp, "allowTransparent", in->http_transparent);
+			if (in->http_timeout > 0)
+				di_int(fp, "timeout", in->http_timeout);
+		} else {
+			di_bool(fp, "udp", in->socks_udp);
+			if (dump_set(in->socks_ip))
+				di_kv(fp, "ip", in->socks_ip);
+		}
 		di_int(fp, "userLevel", in->user_level);
 		break;
 	case CONF_PROTO_DOKODEMO:

@@ -17,7 +17,7 @@
  *   [policy N]      handshake= connIdle= uplinkOnly= downlinkOnly=
  *                   bufferSize= (KiB, negative: unlimited)
  *   [policy system] handshakePerSource= (0: no cap)
- *   [inbound TAG]   protocol=socks|dokodemo-door|vmess listen= port=N|A-B
+ *   [inbound TAG]   protocol=socks|http|dokodemo-door|vmess listen= port=N|A-B
  *                   network=tcp|kcp kcp.mtu= kcp.tti= kcp.uplinkCapacity=
  *                   kcp.downlinkCapacity= kcp.congestion= kcp.readBufferSize=
  *                   kcp.writeBufferSize= kcp.header= kcp.seed=
@@ -30,6 +30,8 @@
  *                   allocate.concurrency=
  *     socks:        auth=noauth|password account=USER:PASS (repeat) udp=
  *                   ip= userLevel=
+ *     http:         account=USER:PASS (repeat) allowTransparent= timeout=
+ *                   userLevel=
  *     dokodemo-door: address= destPort= to=HOST:PORT dokodemo.network=
  *                   followRedirect= userLevel=
  *     vmess:        client=UUID[,alterId=N][,level=N][,email=E] (repeat)
@@ -419,7 +421,7 @@ ci_set_protocol(struct ci *x, const char *v)
 
 	if (conf_proto_parse(v, &p) == -1)
 		return ci_msg(x, "unknown protocol \"%.64s\" (%s)", v,
-		    inbound ? "socks, dokodemo-door, vmess" :
+		    inbound ? "socks, http, dokodemo-door, vmess" :
 		    "freedom, blackhole, vmess");
 	if (inbound && (p == CONF_PROTO_FREEDOM || p == CONF_PROTO_BLACKHOLE))
 		return ci_msg(x, "%s is an outbound protocol, not an inbound "
@@ -427,8 +429,9 @@ ci_set_protocol(struct ci *x, const char *v)
 	if (!inbound && p == CONF_PROTO_DOKODEMO)
 		return ci_msg(x, "%s is an inbound protocol, not an outbound "
 		    "one", conf_proto_name(p));
-	if (!inbound && p == CONF_PROTO_SOCKS)
-		return ci_msg(x, "protocol socks not supported as an outbound");
+	if (!inbound && (p == CONF_PROTO_SOCKS || p == CONF_PROTO_HTTP))
+		return ci_msg(x, "protocol %s not supported as an outbound",
+		    conf_proto_name(p));
 	if (inbound)
 		ci_in(x)->proto = p;
 	else
@@ -970,6 +973,7 @@ ci_set_rule_network(struct ci *x, const char *v)
 #define VMESS		PB(CONF_PROTO_VMESS)
 #define FREEDOM		PB(CONF_PROTO_FREEDOM)
 #define BLACKHOLE	PB(CONF_PROTO_BLACKHOLE)
+#define HTTP		PB(CONF_PROTO_HTTP)
 
 #define FN(sects, name, protos, rep, fn)				\
 	{ sects, name, protos, rep, CI_T_FN, CI_B_NONE, 0, 0, 0, fn }
@@ -1030,12 +1034,16 @@ static const struct ci_key ci_keys[] = {
 	FN(SB(CI_S_INBOUND), "allocate.concurrency", 0, false,
 	    ci_set_alloc_conc),
 	FN(SB(CI_S_INBOUND), "auth", SOCKS, false, ci_set_auth),
-	FN(SB(CI_S_INBOUND), "account", SOCKS, true, ci_set_account),
+	FN(SB(CI_S_INBOUND), "account", SOCKS | HTTP, true, ci_set_account),
+	FIELD(SB(CI_S_INBOUND), "allowTransparent", HTTP, CI_T_BOOL, CI_B_IN,
+	    struct conf_inbound, http_transparent, 0, 0),
+	FIELD(SB(CI_S_INBOUND), "timeout", HTTP, CI_T_INT, CI_B_IN,
+	    struct conf_inbound, http_timeout, 0, INT32_MAX),
 	FIELD(SB(CI_S_INBOUND), "udp", SOCKS, CI_T_BOOL, CI_B_IN,
 	    struct conf_inbound, socks_udp, 0, 0),
 	FIELD(SB(CI_S_INBOUND), "ip", SOCKS, CI_T_STR, CI_B_IN,
 	    struct conf_inbound, socks_ip, 0, 0),
-	FIELD(SB(CI_S_INBOUND), "userLevel", SOCKS | DOKO, CI_T_U32,
+	FIELD(SB(CI_S_INBOUND), "userLevel", SOCKS | DOKO | HTTP, CI_T_U32,
 	    CI_B_IN, struct conf_inbound, user_level, 0, UINT32_MAX),
 	FIELD(SB(CI_S_INBOUND), "address", DOKO, CI_T_STR, CI_B_IN,
 	    struct conf_inbound, dk_address, 0, 0),

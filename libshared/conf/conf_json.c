@@ -921,29 +921,17 @@ jx_user(struct jx *x, struct json_object *v, const char *path,
 	}
 }
 
+/* accounts [{user, pass}] of a socks or http inbound. */
 static void
-jx_socks_in(struct jx *x, struct json_object *v, const char *path,
+jx_accounts(struct jx *x, struct json_object *v, const char *path,
     struct conf_inbound *in)
 {
-	static const char *const known[] = { "auth", "accounts", "udp", "ip",
-	    "userLevel", "timeout", NULL };
 	static const char *const aknown[] = { "user", "pass", NULL };
 	struct json_object	*av, *e;
 	struct conf_account	*a;
-	const char		*s;
 	char			 p[JX_PATH], pi[JX_PATH];
 	size_t			 i, n;
 
-	jx_unknown_keys(x, v, path, known);
-	if ((s = jx_cstr(x, v, path, "auth")) != NULL) {
-		jx_path(p, path, "auth");
-		if (strcasecmp(s, "password") == 0)
-			in->socks_password = true;
-		else if (strcasecmp(s, "noauth") != 0 && *s != '\0')
-			/* 4.34 silently treats it as noauth. */
-			jx_warn(x, p, "unknown auth \"%.64s\", using noauth",
-			    s);
-	}
 	jx_path(p, path, "accounts");
 	if ((av = jx_has(v, "accounts")) != NULL && jx_arr(x, av, p)) {
 		n = json_object_array_length(av);
@@ -962,6 +950,28 @@ jx_socks_in(struct jx *x, struct json_object *v, const char *path,
 				a->pass = xstrdup("");
 		}
 	}
+}
+
+static void
+jx_socks_in(struct jx *x, struct json_object *v, const char *path,
+    struct conf_inbound *in)
+{
+	static const char *const known[] = { "auth", "accounts", "udp", "ip",
+	    "userLevel", "timeout", NULL };
+	const char		*s;
+	char			 p[JX_PATH];
+
+	jx_unknown_keys(x, v, path, known);
+	if ((s = jx_cstr(x, v, path, "auth")) != NULL) {
+		jx_path(p, path, "auth");
+		if (strcasecmp(s, "password") == 0)
+			in->socks_password = true;
+		else if (strcasecmp(s, "noauth") != 0 && *s != '\0')
+			/* 4.34 silently treats it as noauth. */
+			jx_warn(x, p, "unknown auth \"%.64s\", using noauth",
+			    s);
+	}
+	jx_accounts(x, v, path, in);
 	jx_bool(x, v, path, "udp", &in->socks_udp);
 	jx_str(x, v, path, "ip", &in->socks_ip);
 	jx_uint32(x, v, path, "userLevel", &in->user_level);
@@ -969,6 +979,20 @@ jx_socks_in(struct jx *x, struct json_object *v, const char *path,
 		jx_path(p, path, "timeout");
 		jx_warn(x, p, "deprecated, ignored; use policy connIdle");
 	}
+}
+
+static void
+jx_http_in(struct jx *x, struct json_object *v, const char *path,
+    struct conf_inbound *in)
+{
+	static const char *const known[] = { "accounts", "allowTransparent",
+	    "timeout", "userLevel", NULL };
+
+	jx_unknown_keys(x, v, path, known);
+	jx_accounts(x, v, path, in);
+	jx_bool(x, v, path, "allowTransparent", &in->http_transparent);
+	jx_intr(x, v, path, "timeout", 0, INT32_MAX, &in->http_timeout);
+	jx_uint32(x, v, path, "userLevel", &in->user_level);
 }
 
 static void
@@ -1136,7 +1160,7 @@ jx_blackhole_out(struct jx *x, struct json_object *v, const char *path,
 static bool
 jx_proto_known_elsewhere(const char *s)
 {
-	static const char *const names[] = { "http", "shadowsocks", "vless",
+	static const char *const names[] = { "shadowsocks", "vless",
 	    "trojan", "mtproto", "dns", "loopback", NULL };
 	size_t	i;
 
@@ -1183,8 +1207,9 @@ jx_proto(struct jx *x, struct json_object *o, const char *path, bool inbound)
 		    conf_proto_name(pr));
 		return CONF_PROTO_NONE;
 	}
-	if (!inbound && pr == CONF_PROTO_SOCKS) {
-		jx_err(x, p, "protocol socks not supported as an outbound");
+	if (!inbound && (pr == CONF_PROTO_SOCKS || pr == CONF_PROTO_HTTP)) {
+		jx_err(x, p, "protocol %s not supported as an outbound",
+		    conf_proto_name(pr));
 		return CONF_PROTO_NONE;
 	}
 	return pr;
@@ -1286,6 +1311,9 @@ jx_inbound(struct jx *x, struct json_object *v, const char *path)
 		switch (in->proto) {
 		case CONF_PROTO_SOCKS:
 			jx_socks_in(x, sv, p, in);
+			break;
+		case CONF_PROTO_HTTP:
+			jx_http_in(x, sv, p, in);
 			break;
 		case CONF_PROTO_DOKODEMO:
 			jx_dokodemo_in(x, sv, p, in);

@@ -565,7 +565,7 @@ test_conf_ini_errors(void **state)
 	assert_error(f, "t.ini:1: foo: key outside any section (start one "
 	    "with a header such as [inbound])");
 	assert_error(f, "t.ini:3: protocol: unknown protocol \"vmes\" (socks, "
-	    "dokodemo-door, vmess)");
+	    "http, dokodemo-door, vmess)");
 	assert_error(f, "t.ini:4: port: invalid port \"70000\" (N or A-B "
 	    "within 1..65535)");
 	assert_error(f, "t.ini:5: unknown key \"bogus\" in [inbound]");

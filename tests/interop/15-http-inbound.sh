@@ -1,0 +1,161 @@
+#!/bin/sh
+# vclient's HTTP proxy inbound (issue 16) beside V2Ray 4.34's, the same
+# config for both: plain GET and CONNECT through freedom and through a
+# VMess outbound to our vserver, Basic auth (407 with Proxy-Authenticate),
+# two requests on one curl invocation, hop-by-hop fields removed upstream
+# (also Keep-Alive, which 4.34 forwards),
+# allowTransparent, a malformed request line, a head over the limit, and
+# a slow client closed at policy.handshake (2 s).
+#
+# Where we differ from 4.34 on purpose (see libshared/http/http_in.c):
+# a malformed head gets 400 and a head over 64 KiB 431 before the close
+# (4.34 closes silently, and takes heads of any size); a plain request
+# goes upstream with "Connection: close" and the client connection ends
+# with its response (4.34 keeps it for the next request when the client
+# sent Proxy-Connection: keep-alive), so curl opens a new one.
+. "$(dirname "$0")/lib.sh"
+need_v2ray
+
+HTTP=$(free_port); ECHO=$(free_port); CAP=$(free_port); VS=$(free_port)
+start http $VT http $HTTP
+start echo $VT echo-tcp $ECHO
+# cap: answers each request with the head it received (for hop-by-hop).
+cat >$T/cap.py <<'PY'
+import socket, sys, threading
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(16)
+def serve(c):
+    c.settimeout(5); b = b""
+    try:
+        while b"\r\n\r\n" not in b:
+            d = c.recv(65536)
+            if not d: return
+            b += d
+        head = b.split(b"\r\n\r\n")[0] + b"\r\n"
+        c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n" % len(head) + head)
+    finally:
+        c.close()
+while True:
+    c, _ = s.accept()
+    threading.Thread(target=serve, args=(c,), daemon=True).start()
+PY
+start cap python3 $T/cap.py $CAP
+
+UUID=6b9e0f4e-6f31-4b53-9d2b-1a2b3c4d5e6f
+cat >$T/server.json <<JSON
+{"log": {"loglevel": "warning"},
+ "inbounds": [{"port": $VS, "listen": "127.0.0.1", "protocol": "vmess",
+   "settings": {"clients": [{"id": "$UUID", "alterId": 0}]}}],
+ "outbounds": [{"protocol": "freedom"}]}
+JSON
+
+# mk BASE: plain BASE, auth BASE+1, via vmess BASE+2, transparent BASE+3.
+mk() {
+cat <<JSON
+{"log": {"loglevel": "warning"},
+ "policy": {"levels": {"0": {"handshake": 2}}},
+ "inbounds": [
+  {"tag": "plain", "port": $1, "listen": "127.0.0.1", "protocol": "http", "settings": {}},
+  {"tag": "auth", "port": $(($1 + 1)), "listen": "127.0.0.1", "protocol": "http",
+   "settings": {"accounts": [{"user": "u", "pass": "p"}], "timeout": 300}},
+  {"tag": "vm", "port": $(($1 + 2)), "listen": "127.0.0.1", "protocol": "http",
+   "sniffing": {"enabled": true, "destOverride": ["http", "tls"]}},
+  {"tag": "tp", "port": $(($1 + 3)), "listen": "127.0.0.1", "protocol": "http",
+   "settings": {"allowTransparent": true, "userLevel": 0}}
+ ],
+ "outbounds": [
+  {"tag": "direct", "protocol": "freedom"},
+  {"tag": "vm", "protocol": "vmess", "settings": {"vnext": [{"address": "127.0.0.1", "port": $VS,
+    "users": [{"id": "$UUID", "alterId": 0, "security": "aes-128-gcm"}]}]}}
+ ],
+ "routing": {"rules": [{"type": "field", "inboundTag": ["vm"], "outboundTag": "vm"}]}}
+JSON
+}
+O=$(range_base); V=$((O + 10))
+mk $O >$T/ours.json
+mk $V >$T/v2ray.json
+start vserver $BIN/vserver -c $T/server.json
+start ours $BIN/vclient -c $T/ours.json
+start v2ray v2ray -config $T/v2ray.json
+for p in $VS $O $((O + 3)) $V $((V + 3)); do
+	wait_port $p || { show_log vserver; show_log ours; show_log v2ray; exit 1; }
+done
+
+# raw PORT WHAT: send a probe, print the status line (or "closed") and
+# "+close" when the connection then ends, and the seconds it took.
+cat >$T/raw.py <<'PY'
+import socket, sys, time
+port, what, target = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+s = socket.create_connection(("127.0.0.1", port), 5); s.settimeout(8)
+big = b"X-Big: " + b"a" * 70000 + b"\r\n"
+probes = {
+    "bad": b"GARBAGE\r\n\r\n",
+    "big": b"GET http://" + target.encode() + b"/ HTTP/1.1\r\n" + big + b"\r\n",
+    "slow": b"GET http://127.0.0.1",
+    "silent": b"",
+    "origin": b"GET / HTTP/1.1\r\nHost: " + target.encode() + b"\r\n\r\n",
+    "connect": b"CONNECT " + target.encode() + b" HTTP/1.1\r\nHost: " + target.encode() + b"\r\n\r\nping",
+}
+t0 = time.time()
+s.sendall(probes[what])
+b = b""; closed = False
+try:
+    while True:
+        d = s.recv(65536)
+        if not d:
+            closed = True; break
+        b += d
+        if what == "connect" and b.endswith(b"ping"):
+            break
+except ConnectionResetError:
+    closed = True
+except socket.timeout:
+    pass
+line = b.split(b"\r\n")[0].decode(errors="replace") if b else "closed"
+if what == "connect":
+    line = repr(b)
+if what in ("slow", "silent"):
+    dt = time.time() - t0
+    line += " in %s" % ("1.5-4 s" if 1.5 <= dt <= 4 else "%.1f s" % dt)
+print(line + (" +close" if closed and b else ""))
+PY
+raw() { timeout 20 python3 $T/raw.py "$@"; }
+
+for side in ours v2ray; do
+	if [ $side = ours ]; then B=$O; else B=$V; fi
+	P=127.0.0.1:$B; A=127.0.0.1:$((B + 1)); M=127.0.0.1:$((B + 2)); TP=127.0.0.1:$((B + 3))
+	U=http://127.0.0.1:$HTTP
+	check_eq "$side: plain GET" "hello from vt" curl -s --max-time 10 -x http://$P $U/
+	check_eq "$side: CONNECT (curl -p) then GET" "hello from vt" curl -s --max-time 10 -p -x http://$P $U/
+	check_eq "$side: CONNECT reply and pipelined bytes to an echo server" \
+	    "b'HTTP/1.1 200 Connection established\\r\\n\\r\\nping'" raw $B connect 127.0.0.1:$ECHO
+	check_eq "$side: 1 MiB through CONNECT byte for byte" "$($VT pattern 1048576 | sha256sum)" \
+	    sh -c "curl -s --max-time 20 -p -x http://$P $U/bytes/1048576 | sha256sum"
+	check_eq "$side: via VMess to vserver: plain GET" "hello from vt" curl -s --max-time 10 -x http://$M $U/
+	check_eq "$side: via VMess to vserver: CONNECT" "hello from vt" curl -s --max-time 10 -p -x http://$M $U/
+	check_eq "$side: no credentials: 407" "407" curl -s -o /dev/null -w '%{http_code}' --max-time 10 -x http://$A $U/
+	check "$side: 407 carries Proxy-Authenticate: Basic realm=\"proxy\"" sh -c \
+	    "curl -s -D - -o /dev/null --max-time 10 -x http://$A $U/ | tr -d '\\r' | grep -qx 'Proxy-Authenticate: Basic realm=\"proxy\"'"
+	check_eq "$side: wrong password: 407" "407" curl -s -o /dev/null -w '%{http_code}' --max-time 10 -x http://u:x@$A $U/
+	check_eq "$side: right credentials: 200" "200" curl -s -o /dev/null -w '%{http_code}' --max-time 10 -x http://u:p@$A $U/
+	check_eq "$side: CONNECT without credentials: 407" "407" curl -s -o /dev/null -w '%{http_connect}' --max-time 10 -p -x http://$A $U/
+	check_eq "$side: CONNECT with credentials" "hello from vt" curl -s --max-time 10 -p -x http://u:p@$A $U/
+	check_eq "$side: two requests in one curl invocation" "hello from vt
+127.0.0.1:$HTTP" curl -s --max-time 10 -x http://$P $U/ $U/host
+	check_eq "$side: hop-by-hop fields removed, Host from the URL" \
+	    "GET /h?q=1 HTTP/1.1|Host: 127.0.0.1:$CAP|X-Keep: 1|" sh -c \
+	    "curl -s --max-time 10 -x http://u:p@$A -H 'Host: other' -H 'Connection: X-Drop' -H 'X-Drop: 1' -H 'TE: trailers' -H 'Upgrade: h2c' -H 'X-Keep: 1' -H 'User-Agent:' -H 'Accept:' 'http://127.0.0.1:$CAP/h?q=1' | tr -d '\\r' | grep -v '^Connection: close\$' | tr '\\n' '|'"
+	check_eq "$side: origin-form without allowTransparent: 400" "HTTP/1.1 400 Bad Request +close" raw $B origin 127.0.0.1:$HTTP
+	check_eq "$side: allowTransparent takes the Host field" "127.0.0.1:$HTTP" \
+	    curl -s --max-time 10 -H "Host: 127.0.0.1:$HTTP" http://$TP/host
+	check_eq "$side: slow client closed at the handshake timeout (2 s)" "closed in 1.5-4 s" raw $B slow x
+	check_eq "$side: silent client closed at the handshake timeout (2 s)" "closed in 1.5-4 s" raw $B silent x
+done
+# Where 4.34 has no status to compare, ours answers and closes.
+check_eq "ours: malformed request line: 400, then close" "HTTP/1.1 400 Bad Request +close" raw $O bad x
+check_eq "v2ray: malformed request line: silent close" "closed" raw $V bad x
+check_eq "ours: head over 64 KiB: 431, then close" "HTTP/1.1 431 Request Header Fields Too Large +close" raw $O big 127.0.0.1:$HTTP
+# 4.34 forwards Keep-Alive (not in its list); it is hop-by-hop (RFC 7230).
+check_eq "ours: Keep-Alive removed too" "GET / HTTP/1.1|Host: 127.0.0.1:$CAP|" sh -c \
+    "curl -s --max-time 10 -x http://127.0.0.1:$O -H 'Keep-Alive: 5' -H 'User-Agent:' -H 'Accept:' http://127.0.0.1:$CAP/ | tr -d '\\r' | grep -v '^Connection: close\$' | tr '\\n' '|'"
+check "vclient still serves after the probes" sh -c "curl -s --max-time 10 -x http://127.0.0.1:$O http://127.0.0.1:$HTTP/ | grep -q hello"
