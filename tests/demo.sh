@@ -37,14 +37,15 @@ echo "demo: a local web page on 127.0.0.1:$WEB"
 # conf/vserver.json with free ports. vserver blocks private ranges, also for
 # names that resolve into them, so this demo's server lets exactly one name
 # through on purpose: a rule "full:localhost" -> direct ahead of the block.
-SRV=$(port); SOCKS=$(port)
+SRV=$(port); SOCKS=$(port); HTTPP=$(port)
 sed -e "s/10086/$SRV/" conf/vserver.json | python3 -c '
 import json, sys
 c = json.load(sys.stdin)
 c["routing"]["rules"].insert(0, {"type": "field", "domain": ["full:localhost"],
                                  "outboundTag": "direct"})
 json.dump(c, sys.stdout, indent=2)' >$T/vserver.json
-sed -e "s/10086/$SRV/" -e "s/\"port\": 1080/\"port\": $SOCKS/" conf/vclient.json >$T/vclient.json
+sed -e "s/10086/$SRV/" -e "s/\"port\": 1080/\"port\": $SOCKS/" \
+    -e "s/\"port\": 1081/\"port\": $HTTPP/" conf/vclient.json >$T/vclient.json
 bg bin/vserver -c $T/vserver.json
 bg bin/vclient -c $T/vclient.json
 if wait_port $SRV && wait_port $SOCKS &&
@@ -53,6 +54,14 @@ if wait_port $SRV && wait_port $SOCKS &&
 	ok "curl -> vclient SOCKS 127.0.0.1:$SOCKS -> VMess -> vserver :$SRV -> page: \"$body\""
 else
 	bad "vclient -> vserver -> page"
+fi
+# The same through the HTTP proxy inbound beside it.
+if wait_port $HTTPP &&
+    body=$(curl -s --max-time 5 -x http://127.0.0.1:$HTTPP http://localhost:$WEB/) &&
+    [ "$body" = "hello from vt" ]; then
+	ok "curl -x http://127.0.0.1:$HTTPP (vclient HTTP proxy) -> VMess -> vserver -> page"
+else
+	bad "vclient HTTP proxy -> vserver -> page"
 fi
 
 # 2. public port on vportal -> tunnel -> vbridge -> the page

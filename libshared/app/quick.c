@@ -27,7 +27,8 @@
 enum quick_flag_id {
 	QF_PORT, QF_LISTEN, QF_ID, QF_AID, QF_DYNAMIC, QF_KCP, QF_HOST,
 	QF_UUID, QF_SOCKS, QF_SERVER, QF_SECURITY, QF_MUX, QF_SNIFF,
-	QF_PUBLIC, QF_DOMAIN, QF_PORTAL, QF_TO, QF_TLS, QF_SNI, QF_INSECURE
+	QF_PUBLIC, QF_DOMAIN, QF_PORTAL, QF_TO, QF_TLS, QF_SNI, QF_INSECURE,
+	QF_HTTP
 };
 
 static const struct quick_flag {
@@ -45,6 +46,7 @@ static const struct quick_flag {
 	{ "host",	QF_HOST,	VS,		true },
 	{ "uuid",	QF_UUID,	VS,		false },
 	{ "socks",	QF_SOCKS,	VC,		true },
+	{ "http",	QF_HTTP,	VC,		true },
 	{ "server",	QF_SERVER,	VC,		true },
 	{ "security",	QF_SECURITY,	VC,		true },
 	{ "mux",	QF_MUX,		VC,		true },
@@ -383,6 +385,11 @@ quick_take_value(struct quick *q, const struct quick_flag *f,
 			goto badaddr;
 		q->listen_set = true;
 		return 1;
+	case QF_HTTP:
+		if (quick_hostport_parse(val, "127.0.0.1", true, &q->http) ==
+		    -1)
+			goto badaddr;
+		return 1;
 	case QF_SERVER:
 	case QF_PORTAL:
 	case QF_TO:
@@ -459,7 +466,8 @@ badport:
 	quick_err(err, errlen, "-%s %.64s: not a port 1..65535", f->name, val);
 	return -1;
 badaddr:
-	listen = f->id == QF_SOCKS || f->id == QF_LISTEN || f->id == QF_PUBLIC;
+	listen = f->id == QF_SOCKS || f->id == QF_LISTEN ||
+	    f->id == QF_PUBLIC || f->id == QF_HTTP;
 	quick_err(err, errlen, "-%s %.64s: want %s, PORT 1..65535%s", f->name,
 	    val, listen ? "IP:PORT or PORT" : "HOST:PORT",
 	    listen ? ", IP an address of this machine" : "");
@@ -565,6 +573,11 @@ quick_finish_vclient(struct quick *q, char *err, size_t errlen)
 	if (!q->listen_set) {
 		strcpy(q->listen.host, "127.0.0.1");
 		q->listen.port = 1080;
+	}
+	if (q->http.port != 0 && q->http.port == q->listen.port) {
+		quick_err(err, errlen, "-http port %u is the SOCKS port",
+		    q->http.port);
+		return -1;
 	}
 	if (q->have_link) {
 		if (q->peer.port != 0 || q->nids > 0 || q->aid >= 0 ||
@@ -693,6 +706,8 @@ quick_usage(const struct quick *q, FILE *fp)
 		"none zero\n"
 		"  -socks ADDR:PORT  SOCKS5 listen address (default "
 		"127.0.0.1:1080, UDP on)\n"
+		"  -http ADDR:PORT   also an HTTP proxy there (e.g. "
+		"127.0.0.1:8080)\n"
 		"  -mux N            Mux, N streams per connection\n"
 		"  -kcp              mKCP instead of TCP\n"
 		"  -sniff            sniff http and tls for the domain\n"
@@ -897,6 +912,16 @@ quick_apply_vclient(const struct quick *q, struct conf *c,
 		in->listen = xstrdup(q->listen.host);
 		in->port.from = in->port.to = q->listen.port;
 		in->socks_udp = true;
+		if (q->sniff) {
+			in->sniff_enabled = true;
+			in->sniff_http = true;
+			in->sniff_tls = true;
+		}
+	}
+	if (q->http.port != 0 && (in = quick_inbound(q, c, d, "http-in",
+	    CONF_PROTO_HTTP)) != NULL) {
+		in->listen = xstrdup(q->http.host);
+		in->port.from = in->port.to = q->http.port;
 		if (q->sniff) {
 			in->sniff_enabled = true;
 			in->sniff_http = true;

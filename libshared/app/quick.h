@@ -84,6 +84,7 @@ struct quick {
 	enum conf_security	 security;
 	int			 mux;		/* 0 = no mux */
 	bool			 sniff;
+	struct quick_hostport	 http;		/* -http; port 0 = none */
 
 	/* vportal */
 	struct quick_hostport	*publics;

@@ -158,4 +158,41 @@ check_eq "ours: head over 64 KiB: 431, then close" "HTTP/1.1 431 Request Header 
 # 4.34 forwards Keep-Alive (not in its list); it is hop-by-hop (RFC 7230).
 check_eq "ours: Keep-Alive removed too" "GET / HTTP/1.1|Host: 127.0.0.1:$CAP|" sh -c \
     "curl -s --max-time 10 -x http://127.0.0.1:$O -H 'Keep-Alive: 5' -H 'User-Agent:' -H 'Accept:' http://127.0.0.1:$CAP/ | tr -d '\\r' | grep -v '^Connection: close\$' | tr '\\n' '|'"
+
+# Quick flag: vclient -http beside -socks, through VMess to our vserver.
+QS=$(free_port); QH=$(free_port)
+start quick $BIN/vclient -server 127.0.0.1:$VS -id $UUID -socks 127.0.0.1:$QS -http 127.0.0.1:$QH
+wait_port $QH || show_log quick
+check_eq "quick: vclient -http: plain GET" "hello from vt" curl -s --max-time 10 -x http://127.0.0.1:$QH http://127.0.0.1:$HTTP/
+check_eq "quick: vclient -http: CONNECT" "hello from vt" curl -s --max-time 10 -p -x http://127.0.0.1:$QH http://127.0.0.1:$HTTP/
+check_eq "quick: -socks still there" "hello from vt" curl -s --max-time 10 --socks5 127.0.0.1:$QS http://127.0.0.1:$HTTP/
+check "quick: -http on the SOCKS port refused" sh -c "! $BIN/vclient -server 127.0.0.1:$VS -id $UUID -http 1080 -test"
+
+# The settings in INI, dumped as JSON and back (accounts, allowTransparent,
+# timeout, userLevel); http is not an outbound.
+cat >$T/h.ini <<INI
+[inbound h]
+protocol = http
+port = 3128
+account = u:p
+account = v:w:x
+allowTransparent = true
+timeout = 30
+userLevel = 0
+[outbound direct]
+protocol = freedom
+INI
+check_eq "INI → -dump json: the http inbound's settings" \
+    '{"accounts": [{"user": "u", "pass": "p"}, {"user": "v", "pass": "w:x"}], "allowTransparent": true, "timeout": 30, "userLevel": 0}' \
+    sh -c "$BIN/vclient -c $T/h.ini -dump json | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)[\"inbounds\"][0][\"settings\"]))'"
+$BIN/vclient -c $T/h.ini -dump ini >$T/h2.ini 2>&1
+check "-dump ini reloads to the same JSON" sh -c "$BIN/vclient -c $T/h2.ini -dump json | cmp -s - \$($BIN/vclient -c $T/h.ini -dump json >$T/h.json; echo $T/h.json)"
+check "-dump ini prints the http keys" grep -qx "allowTransparent = true" $T/h2.ini
+check_eq "http as an outbound is refused by name" "1" sh -c \
+    "printf '[outbound x]\nprotocol = http\n' >$T/o.ini; $BIN/vclient -c $T/o.ini -test 2>&1 | grep -c 'protocol http not supported as an outbound'"
+check_eq "vserver has no http inbound and says who does" "1" sh -c \
+    "printf '[inbound x]\nprotocol = http\nport = 3128\n[outbound d]\nprotocol = freedom\n' >$T/s.ini; $BIN/vserver -c $T/s.ini -test 2>&1 | grep -c vclient"
+check "conf/vclient.json and .ini open SOCKS on 1080 and HTTP on 1081" sh -c \
+    "for f in $ROOT/conf/vclient.json $ROOT/conf/vclient.ini; do $BIN/vclient -c \$f -dump ini | tr '\n' ' ' | grep -q 'protocol = socks listen = 127.0.0.1 port = 1080 .*protocol = http listen = 127.0.0.1 port = 1081' || exit 1; done"
+check "v2ray 4.34 accepts conf/vclient.json" v2ray -test -config $ROOT/conf/vclient.json
 check "vclient still serves after the probes" sh -c "curl -s --max-time 10 -x http://127.0.0.1:$O http://127.0.0.1:$HTTP/ | grep -q hello"
