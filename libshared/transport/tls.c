@@ -373,6 +373,15 @@ tls_engine_free(struct engine *eng)
 	}
 }
 
+/* Large passes, as session_tune_socket gives a plain socket: libevent's
+ * default of 16 KiB a read would cost a relay pass per TLS record. */
+static void
+tune(struct bufferevent *tb)
+{
+	bufferevent_set_max_single_read(tb, 128 * 1024);
+	bufferevent_set_max_single_write(tb, 1024 * 1024);
+}
+
 struct bufferevent *
 tls_wrap_accept(struct tls_ctx *ctx, struct bufferevent *bev)
 {
@@ -393,6 +402,7 @@ tls_wrap_accept(struct tls_ctx *ctx, struct bufferevent *bev)
 	}
 	/* A peer that closes without close_notify ends its stream. */
 	bufferevent_openssl_set_allow_dirty_shutdown(tb, 1);
+	tune(tb);
 	return tb;
 }
 
@@ -521,6 +531,7 @@ tls_connect(struct tls_ctx *ctx, struct bufferevent *bev,
 		return NULL;
 	}
 	bufferevent_openssl_set_allow_dirty_shutdown(c->bev, 1);
+	tune(c->bev);
 	bufferevent_setcb(c->bev, NULL, NULL, connect_event_cb, c);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 	return c;
