@@ -115,7 +115,7 @@ echo "== end-to-end under ASan+UBSan"
 if make -s asan-tools >$OUT/asan-tools.log 2>&1; then
 	pass=$((pass + 1))
 	mkdir -p $OUT/asan-reports
-	for n in 10-socks-freedom 20-vmess-interop 23-private-guard 25-tls 30-dynport 35-mux 40-reverse 45-kcp; do
+	for n in 10-socks-freedom 15-http-inbound 20-vmess-interop 23-private-guard 25-tls 30-dynport 35-mux 40-reverse 45-kcp; do
 		s=tests/interop/$n.sh
 		[ -f "$s" ] || continue
 		VT_BIN=$(pwd)/build-asan-tools/bin \
