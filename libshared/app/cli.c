@@ -14,7 +14,7 @@
 
 #include <event2/event.h>
 
-#include "app/engine.h"
+#include "core/engine.h"
 #include "app/quick.h"
 #include "base/log.h"
 #include "base/util.h"

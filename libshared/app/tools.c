@@ -5,7 +5,7 @@
  */
 #include <stddef.h>
 
-#include "app/engine.h"
+#include "core/engine.h"
 
 static const struct inbound_ops *const vserver_in[] = {
 	&vmess_inbound_ops, &dokodemo_inbound_ops, NULL
@@ -30,22 +30,22 @@ static const struct inbound_ops *const vbridge_in[] = {
 const struct tool tool_vserver = {
 	"vserver", "VMess server with dynamic ports, mKCP and routing",
 	vserver_in,
-	vserver_out, false, false
+	vserver_out, NULL, NULL
 };
 const struct tool tool_vclient = {
 	"vclient", "SOCKS5/4a and HTTP proxy client with sniffing, VMess outbound and Mux",
 	vclient_in,
-	vclient_out, false, false
+	vclient_out, NULL, NULL
 };
 const struct tool tool_vportal = {
 	"vportal", "reverse-tunnel portal: public side of vbridge",
 	vportal_in,
-	vserver_out, false, true
+	vserver_out, NULL, &portal_outbound_ops
 };
 const struct tool tool_vbridge = {
 	"vbridge", "reverse-tunnel bridge: dials vportal from behind NAT",
 	vbridge_in,
-	vclient_out, true, false
+	vclient_out, &reverse_bridge_service, NULL
 };
 
 const struct tool *const tool_all[] = {

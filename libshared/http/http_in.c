@@ -23,12 +23,12 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
-#include "app/engine.h"
+#include "core/engine.h"
 #include "base/log.h"
 #include "base/util.h"
-#include "dispatch/dispatch.h"
+#include "core/dispatch.h"
 #include "http/http_head.h"
-#include "net/session.h"
+#include "core/session.h"
 
 static const char http_407[] =
     "HTTP/1.1 407 Proxy Authentication Required\r\n"

@@ -18,13 +18,13 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
-#include "app/engine.h"
+#include "core/engine.h"
 #include "base/log.h"
 #include "base/util.h"
-#include "dispatch/dispatch.h"
+#include "core/dispatch.h"
 #include "mux/mux_frame.h"
-#include "net/session.h"
-#include "net/udp.h"
+#include "core/session.h"
+#include "core/udp.h"
 
 struct mux_sub {
 	uint16_t		 id;

@@ -11,9 +11,9 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
-#include "app/engine.h"
-#include "net/session.h"
-#include "net/udp.h"
+#include "core/engine.h"
+#include "core/session.h"
+#include "core/udp.h"
 
 static const char bh_http[] =
     "HTTP/1.1 403 Forbidden\nConnection: close\n"

@@ -19,13 +19,13 @@
 #include <event2/dns.h>
 #include <event2/event.h>
 
-#include "app/engine.h"
+#include "core/engine.h"
 #include "base/log.h"
 #include "base/util.h"
-#include "dispatch/dispatch.h"
-#include "net/dial.h"
-#include "net/session.h"
-#include "net/udp.h"
+#include "core/dispatch.h"
+#include "transport/dial.h"
+#include "core/session.h"
+#include "core/udp.h"
 
 #define FREEDOM_TRIES	5
 #define UDP_QUEUE_MAX	16

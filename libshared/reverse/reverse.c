@@ -15,15 +15,15 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
-#include "app/engine.h"
+#include "core/engine.h"
 #include "base/log.h"
 #include "base/util.h"
 #include "crypto/vcrypto.h"
-#include "dispatch/dispatch.h"
+#include "core/dispatch.h"
 #include "mux/mux.h"
 #include "mux/mux_control.h"
-#include "net/session.h"
-#include "net/udp.h"
+#include "core/session.h"
+#include "core/udp.h"
 
 /* ---------------------------------------------------------------- */
 /* Portal                                                           */
@@ -458,3 +458,7 @@ reverse_bridges_stop(struct engine *eng)
 		free(b);
 	}
 }
+
+const struct engine_service reverse_bridge_service = {
+	reverse_bridges_start, reverse_bridges_quiesce, reverse_bridges_stop
+};

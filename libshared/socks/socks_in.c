@@ -17,12 +17,12 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
-#include "app/engine.h"
+#include "core/engine.h"
 #include "base/log.h"
 #include "base/util.h"
-#include "dispatch/dispatch.h"
-#include "net/session.h"
-#include "net/udp.h"
+#include "core/dispatch.h"
+#include "core/session.h"
+#include "core/udp.h"
 #include "socks/socks5.h"
 
 enum socks_phase {

@@ -27,11 +27,11 @@
 #include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 
-#include "app/engine.h"
+#include "core/engine.h"
 #include "base/log.h"
 #include "base/util.h"
 #include "conf/conf.h"
-#include "net/session.h"
+#include "core/session.h"
 
 struct tls_ctx {
 	struct tls_ctx		*next;

@@ -13,7 +13,7 @@
 #include <event2/buffer.h>
 
 #include "conf/conf.h"
-#include "net/session.h"
+#include "core/session.h"
 
 int
 vmess_conn_init(struct vmess_conn *vc, bool server,

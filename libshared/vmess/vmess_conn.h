@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * vmess_conn.h: the VMess body codecs bound to evbuffers, for both roles,
- * as stream_codecs the relay runs (net/session.h). One vmess_conn per
+ * as stream_codecs the relay runs (core/session.h). One vmess_conn per
  * connection holds both directions' body state and the response header.
  */
 #ifndef LIBSHARED_VMESS_CONN_H

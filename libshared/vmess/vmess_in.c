@@ -17,16 +17,16 @@
 #include <event2/event.h>
 #include <openssl/crypto.h>
 
-#include "app/dynport.h"
-#include "app/engine.h"
+#include "core/dynport.h"
+#include "core/engine.h"
 #include "base/log.h"
 #include "base/strmap.h"
 #include "base/util.h"
-#include "dispatch/dispatch.h"
+#include "core/dispatch.h"
 #include "mux/mux.h"
 #include "mux/mux_frame.h"
-#include "net/session.h"
-#include "net/udp.h"
+#include "core/session.h"
+#include "core/udp.h"
 #include "vmess/vmess.h"
 #include "vmess/vmess_conn.h"
 

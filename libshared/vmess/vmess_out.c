@@ -17,14 +17,14 @@
 #include <event2/event.h>
 #include <openssl/crypto.h>
 
-#include "app/engine.h"
+#include "core/engine.h"
 #include "base/log.h"
 #include "base/util.h"
 #include "mux/mux.h"
 #include "mux/mux_frame.h"
-#include "net/dial.h"
-#include "net/session.h"
-#include "net/udp.h"
+#include "transport/dial.h"
+#include "core/session.h"
+#include "core/udp.h"
 #include "vmess/vmess.h"
 #include "vmess/vmess_conn.h"
 

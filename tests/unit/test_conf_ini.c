@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "conf/conf.h"
-#include "net/session.h"
+#include "core/session.h"
 
 #ifndef SRCDIR
 #define SRCDIR "."

@@ -22,8 +22,8 @@
 
 #include <event2/event.h>
 
-#include "app/dynport.h"
-#include "app/engine.h"
+#include "core/dynport.h"
+#include "core/engine.h"
 #include "base/util.h"
 
 static const struct inbound_ops dummy_ops = {

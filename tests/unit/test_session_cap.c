@@ -23,7 +23,7 @@
 
 #include <event2/event.h>
 
-#include "app/engine.h"
+#include "core/engine.h"
 #include "conf/conf.h"
 #include "net/srccap.h"
 

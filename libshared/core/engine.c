@@ -4,7 +4,7 @@
  * the tool's tables, the router, DNS, TCP listeners that shed silent
  * handshakes under descriptor pressure instead of refusing real clients.
  */
-#include "app/engine.h"
+#include "core/engine.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -20,12 +20,11 @@
 #include <event2/listener.h>
 
 #include "base/log.h"
-#include "app/dynport.h"
+#include "core/dynport.h"
 #include "kcp/kcp_udp.h"
-#include "reverse/reverse.h"
 #include "base/util.h"
 #include "net/srccap.h"
-#include "net/udp.h"
+#include "core/udp.h"
 #include "route/route.h"
 #include "transport/tls.h"
 
@@ -111,7 +110,7 @@ engine_check_tool(const struct tool *t, const struct conf *c,
 				    c->outbounds[i].tag ? " " : "",
 				    c->outbounds[i].tag ? c->outbounds[i].tag :
 				    "");
-	if (c->nportals > 0 && !t->portals) {
+	if (c->nportals > 0 && t->portals == NULL) {
 		conf_err(d, "%s: reverse.portals: %s is not a portal; use vportal",
 		    c->path ? c->path : "config", t->name);
 		bad = 1;
@@ -438,7 +437,8 @@ engine_stop_listening(struct engine *eng)
 		if (eng->outbounds[i].ops != NULL &&
 		    eng->outbounds[i].ops->quiesce != NULL)
 			eng->outbounds[i].ops->quiesce(&eng->outbounds[i]);
-	reverse_bridges_quiesce(eng);
+	if (eng->tool->bridges != NULL)
+		eng->tool->bridges->quiesce(eng);
 }
 
 /* Descriptors are the budget for silent connections: take them all. */
@@ -470,6 +470,7 @@ engine_new_from(const struct tool *t, struct event_base *base, struct conf *c,
 
 	raise_nofile();
 	eng->base = base;
+	eng->tool = t;
 	eng->prev = prev;
 	eng->conf = c;
 	TAILQ_INIT(&eng->sessions);
@@ -489,7 +490,7 @@ engine_new_from(const struct tool *t, struct event_base *base, struct conf *c,
 			evdns_base_load_hosts(eng->dns, NULL);
 	}
 	/* Portals are outbounds too, after the configured ones (§2.3). */
-	np = t->portals ? c->nportals : 0;
+	np = t->portals != NULL ? c->nportals : 0;
 	eng->portal_confs = xcalloc(np, sizeof(*eng->portal_confs));
 	eng->outbounds = xcalloc(c->noutbounds + np, sizeof(*eng->outbounds));
 	for (i = 0; i < c->noutbounds + np; i++) {
@@ -503,7 +504,7 @@ engine_new_from(const struct tool *t, struct event_base *base, struct conf *c,
 			eng->portal_confs[i - c->noutbounds].tag =
 			    c->portals[i - c->noutbounds].tag;
 			ob->c = &eng->portal_confs[i - c->noutbounds];
-			ob->ops = &portal_outbound_ops;
+			ob->ops = t->portals;
 		}
 		eng->noutbounds++;
 		if (ob->ops == NULL) {
@@ -546,7 +547,7 @@ engine_new_from(const struct tool *t, struct event_base *base, struct conf *c,
 		    listen_tcp(ib, err, errlen) == -1)
 			goto fail;
 	}
-	if (t->bridges && reverse_bridges_start(eng) == -1) {
+	if (t->bridges != NULL && t->bridges->start(eng) == -1) {
 		snprintf(err, errlen, "cannot start the reverse bridges");
 		goto fail;
 	}
@@ -567,7 +568,8 @@ engine_free(struct engine *eng)
 	if (eng == NULL)
 		return;
 	eng->stopping = true;
-	reverse_bridges_stop(eng);
+	if (eng->tool->bridges != NULL)
+		eng->tool->bridges->stop(eng);
 	engine_stop_listening(eng);
 	while ((s = TAILQ_FIRST(&eng->sessions)) != NULL)
 		session_close(s, NULL);

@@ -14,7 +14,7 @@
  * the header write); a timer that fires before the latest promise simply
  * re-arms.
  */
-#include "app/dynport.h"
+#include "core/dynport.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -24,7 +24,7 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 
-#include "app/engine.h"
+#include "core/engine.h"
 #include "base/log.h"
 #include "base/util.h"
 #include "crypto/vcrypto.h"

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* dial.c: non-blocking TCP connect with DNS through evdns, and retries. */
-#include "net/dial.h"
+#include "transport/dial.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -11,12 +11,12 @@
 #include <event2/dns.h>
 #include <event2/event.h>
 
-#include "app/engine.h"
+#include "core/engine.h"
 #include "base/log.h"
 #include "base/util.h"
 #include "conf/conf.h"
 #include "kcp/kcp_udp.h"
-#include "net/session.h"
+#include "core/session.h"
 #include "transport/tls.h"
 
 struct net_dial {

@@ -5,7 +5,7 @@
  * attempts of up to 100 ms each over the first 2048 bytes; destOverride
  * replaces the address and keeps the port; the router may ask for DNS.
  */
-#include "dispatch/dispatch.h"
+#include "core/dispatch.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -19,11 +19,11 @@
 #include <event2/event.h>
 #include <event2/util.h>
 
-#include "app/engine.h"
+#include "core/engine.h"
 #include "base/log.h"
 #include "base/util.h"
-#include "net/session.h"
-#include "net/udp.h"
+#include "core/session.h"
+#include "core/udp.h"
 #include "route/route.h"
 #include "sniff/sniff.h"
 

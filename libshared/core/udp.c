@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* udp.c: UDP flows between an inbound socket and an outbound path. */
-#include "net/udp.h"
+#include "core/udp.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,10 +14,10 @@
 #include <event2/event.h>
 #include <event2/util.h>
 
-#include "app/engine.h"
+#include "core/engine.h"
 #include "base/log.h"
 #include "base/util.h"
-#include "dispatch/dispatch.h"
+#include "core/dispatch.h"
 
 static bool
 addr_eq(const struct net_addr *a, const struct net_addr *b)

@@ -4,7 +4,7 @@
  * stream and the remote stream. Every protocol hands its streams here, so
  * backpressure, half-close and V2Ray's policy timeouts are written once.
  */
-#include "net/session.h"
+#include "core/session.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -20,7 +20,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
-#include "app/engine.h"
+#include "core/engine.h"
 #include "base/log.h"
 #include "base/util.h"
 

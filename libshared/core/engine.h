@@ -13,7 +13,7 @@
 #include <sys/queue.h>
 
 #include "conf/conf.h"
-#include "net/session.h"
+#include "core/session.h"
 
 struct event_base;
 struct evdns_base;
@@ -83,6 +83,7 @@ TAILQ_HEAD(session_list, session);
 struct engine {
 	struct event_base	*base;
 	struct evdns_base	*dns;
+	const struct tool	*tool;
 	struct conf		*conf;		/* owned */
 	struct route_table	*rt;
 	struct inbound_rt	*inbounds;
@@ -114,16 +115,30 @@ struct engine {
 };
 
 /* What a tool offers; its main.c fills one and calls app_main(). */
+/*
+ * What a tool runs beside its inbounds (vbridge's reverse bridges), given
+ * as a table so the engine does not call up into the proxies: started
+ * after the listeners, quiesced when listening stops, stopped before the
+ * engine is freed.
+ */
+struct engine_service {
+	int	(*start)(struct engine *);
+	void	(*quiesce)(struct engine *);
+	void	(*stop)(struct engine *);
+};
+
 struct tool {
 	const char			 *name;		/* "vclient" */
 	const char			 *summary;
 	const struct inbound_ops *const	 *inbounds;	/* NULL-terminated */
 	const struct outbound_ops *const *outbounds;
-	bool				  bridges;	/* reverse.bridges */
-	bool				  portals;	/* reverse.portals */
+	const struct engine_service	 *bridges;	/* reverse.bridges */
+	const struct outbound_ops	 *portals;	/* reverse.portals */
 };
 
 /* Every handler the library has, whether a tool offers it or not. */
+extern const struct engine_service reverse_bridge_service;
+extern const struct outbound_ops portal_outbound_ops;
 extern const struct inbound_ops socks_inbound_ops;
 extern const struct inbound_ops http_inbound_ops;
 extern const struct inbound_ops dokodemo_inbound_ops;
