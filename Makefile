@@ -2,7 +2,8 @@
 # `make` builds bin/ and libshared/libshared.a; `make check` runs every test.
 
 CC	?= cc
-PKGS	 = libevent libevent_pthreads libevent_openssl openssl inih json-c
+PKGS	 = libevent libevent_pthreads libevent_openssl openssl inih json-c \
+	   libnghttp2
 BUILD	?= build
 OPT	?= -O2 -g
 WARN	 = -Wall -Wextra -Wshadow -Wpointer-arith -Wmissing-prototypes \

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* vclient: see `vclient -h` and README.md. All protocol code is in libshared. */
-#include "app/engine.h"
+#include "core/engine.h"
 
 int
 main(int argc, char **argv)
