@@ -13,7 +13,7 @@
 #include <arpa/inet.h>
 
 #include "base/util.h"
-#include "transport/tls.h"
+#include "transport/transport.h"
 
 /* Sorted tag lists: lookups stay O(log n) on configs of any size. */
 struct chk_tags {
@@ -107,8 +107,6 @@ static void
 chk_tls(struct chk *k, const char *what, const struct conf_stream *st,
     bool server)
 {
-	char	err[512];
-
 	if (!st->tls)
 		return;
 	if (st->network != CONF_NET_TCP) {
@@ -116,8 +114,17 @@ chk_tls(struct chk *k, const char *what, const struct conf_stream *st,
 		    "only");
 		return;
 	}
-	if (tls_check(&st->tlss, server, err, sizeof(err)) == -1)
-		chk_err(k, what, "tlsSettings: %s", err);
+}
+
+/* What the transport layers would refuse at start (certificate files). */
+static void
+chk_transport(struct chk *k, const char *what, const struct conf_stream *st,
+    bool server)
+{
+	char	err[512];
+
+	if (transport_check(st, server, err, sizeof(err)) == -1)
+		chk_err(k, what, "%s", err);
 }
 
 /* Empty ids were reported by the front end that met them. */
@@ -276,6 +283,7 @@ chk_inbound(struct chk *k, size_t i)
 		    al->refresh_sec);
 	chk_kcp(k, w, &in->stream);
 	chk_tls(k, w, &in->stream, true);
+	chk_transport(k, w, &in->stream, true);
 
 	switch (in->proto) {
 	case CONF_PROTO_SOCKS:
@@ -341,6 +349,7 @@ chk_outbound(struct chk *k, size_t i)
 		    out->mux_concurrency);
 	chk_kcp(k, w, &out->stream);
 	chk_tls(k, w, &out->stream, false);
+	chk_transport(k, w, &out->stream, false);
 
 	switch (out->proto) {
 	case CONF_PROTO_VMESS:

@@ -138,6 +138,7 @@ worker_new(struct dynport *dp, uint16_t port)
 
 	w->eng = ib->eng;
 	w->c = ib->c;
+	w->tp = ib->tp;
 	w->ops = ib->ops;
 	w->port = port;
 	if (w->ops->start != NULL && w->ops->start(w, err, sizeof(err))) {

@@ -26,7 +26,8 @@
 #include "net/srccap.h"
 #include "core/udp.h"
 #include "route/route.h"
-#include "transport/tls.h"
+#include "transport/dial.h"
+#include "transport/transport.h"
 
 static const struct inbound_ops *
 find_in(const struct tool *t, enum conf_proto p)
@@ -143,42 +144,88 @@ engine_shed(struct engine *eng)
 }
 
 /*
- * A TLS inbound: the handler starts once the handshake is done; until then
- * the session's handshake timer, the handshake list and the per-source cap
- * cover the connection like any other.
+ * An inbound with transport layers (TLS, WebSocket, ...): the handler
+ * starts once they are done; until then the session's handshake timer,
+ * the handshake list and the per-source cap cover the connection like any
+ * other, and its client stream is the top of what is stacked so far.
  */
 static void
-tls_pending_read_cb(struct bufferevent *bev, void *arg)
+tp_stacked(void *arg, struct bufferevent *top)
 {
-	/* Only a placeholder until the handler sets its own. */
+	struct session	*s = arg;
+
+	s->cbev = top;
 }
 
 static void
-tls_accept_event_cb(struct bufferevent *bev, short what, void *arg)
+tp_source(void *arg, const struct sockaddr *sa, socklen_t len)
 {
 	struct session	*s = arg;
-	char		 why[256];
 
-	bufferevent_setcb(bev, NULL, NULL, NULL, NULL);
-	if (what & BEV_EVENT_CONNECTED) {
-		/*
-		 * Bytes that came with the client's last handshake flight are
-		 * decrypted already and wake no read: a read is queued for
-		 * them first (run from the loop with the callbacks accept
-		 * sets; none if accept closed the session, which clears them).
-		 */
-		if (evbuffer_get_length(bufferevent_get_input(bev)) > 0) {
-			bufferevent_setcb(bev, tls_pending_read_cb, NULL, NULL,
-			    s);
-			bufferevent_trigger(bev, EV_READ,
-			    BEV_TRIG_IGNORE_WATERMARKS |
-			    BEV_TRIG_DEFER_CALLBACKS);
-		}
-		s->in->ops->accept(s);
-		return;
-	}
-	tls_accept_error(bev, why, sizeof(why));
-	session_reject(s, why);
+	net_addr_from_sockaddr(&s->src, sa);
+}
+
+static void
+tp_ready(void *arg, struct bufferevent *top)
+{
+	struct session	*s = arg;
+
+	s->tacc = NULL;
+	s->cbev = top;
+	s->in->ops->accept(s);
+}
+
+static void
+tp_failed(void *arg, const char *why)
+{
+	session_reject(arg, why);
+}
+
+static void
+tp_adopted(void *arg)
+{
+	struct session	*s = arg;
+
+	/* The transport keeps the connection; its streams are sessions. */
+	s->tacc = NULL;
+	s->cbev = NULL;
+	s->flags |= SESSION_LOGGED;
+	session_close(s, NULL);
+}
+
+static void	engine_accept(struct inbound_rt *, struct bufferevent *,
+		    const struct sockaddr *, bool);
+
+static void
+tp_stream(void *owner, struct bufferevent *bev, const struct sockaddr *src,
+    socklen_t srclen)
+{
+	engine_accept(owner, bev, src, false);
+}
+
+static const struct transport_accept_hooks tp_hooks = {
+	tp_stacked, tp_source, tp_ready, tp_failed, tp_adopted, tp_stream
+};
+
+/* A new stream on inbound ib; layered: run ib's transport layers first. */
+static void
+engine_accept(struct inbound_rt *ib, struct bufferevent *bev,
+    const struct sockaddr *sa, bool layered)
+{
+	struct session	*s;
+
+	s = session_new(ib->eng, ib, bev, sa);
+	if (layered) {
+		s->c_shutdown = transport_shutdown(ib->tp);
+		s->tacc = transport_accept(ib->tp, bev, sa,
+		    sa == NULL ? 0 : sa->sa_family == AF_INET6 ?
+		    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in),
+		    &tp_hooks, s, ib);
+		if (s->tacc != NULL)
+			return;
+	} else
+		s->c_shutdown = stream_shutdown_pair;
+	ib->ops->accept(s);
 }
 
 static void
@@ -187,35 +234,14 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 {
 	struct inbound_rt	*ib = arg;
 	struct bufferevent	*bev;
-	struct session		*s;
 
 	bev = bufferevent_socket_new(ib->eng->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (bev == NULL) {
 		evutil_closesocket(fd);
 		return;
 	}
-	session_tune_socket(bev);
-	if (ib->c->stream.tls) {
-		/* The handshake runs within the session's handshake time,
-		 * in the handshake list like any other. */
-		bev = tls_wrap_accept(tls_engine_ctx(ib->eng, &ib->c->stream),
-		    bev);
-		if (bev == NULL)
-			return;
-		s = session_new(ib->eng, ib, bev, sa);
-		s->c_shutdown = tls_shutdown;
-		bufferevent_setcb(bev, NULL, NULL, tls_accept_event_cb, s);
-		bufferevent_enable(bev, EV_READ | EV_WRITE);
-		return;
-	}
-	s = session_new(ib->eng, ib, bev, sa);
-	ib->ops->accept(s);
-}
-
-static void
-kcp_shutdown(struct session *s, struct bufferevent *bev)
-{
-	kcp_udp_finish(bev);
+	net_tune_socket(bev);
+	engine_accept(ib, bev, sa, true);
 }
 
 static void
@@ -223,7 +249,6 @@ kcp_accept_cb(struct bufferevent *bev, const struct sockaddr *from,
     socklen_t fromlen, void *arg)
 {
 	struct inbound_rt	*ib = arg;
-	struct session		*s;
 
 	/*
 	 * A retired dynamic-port worker keeps its socket for the sessions
@@ -233,9 +258,7 @@ kcp_accept_cb(struct bufferevent *bev, const struct sockaddr *from,
 		bufferevent_free(bev);
 		return;
 	}
-	s = session_new(ib->eng, ib, bev, from);
-	s->c_shutdown = kcp_shutdown;
-	ib->ops->accept(s);
+	engine_accept(ib, bev, from, true);
 }
 
 static void
@@ -512,8 +535,8 @@ engine_new_from(const struct tool *t, struct event_base *base, struct conf *c,
 			    t->name, conf_proto_name(ob->c->proto));
 			goto fail;
 		}
-		if (tls_engine_prepare(eng, &ob->c->stream, false, err,
-		    errlen) == -1)
+		if ((ob->tp = transport_new(&ob->c->stream, false, err,
+		    errlen)) == NULL)
 			goto fail;
 		if (ob->ops->start != NULL && ob->ops->start(ob, err, errlen))
 			goto fail;
@@ -531,8 +554,8 @@ engine_new_from(const struct tool *t, struct event_base *base, struct conf *c,
 			    t->name, conf_proto_name(ib->c->proto));
 			goto fail;
 		}
-		if (tls_engine_prepare(eng, &ib->c->stream, true, err,
-		    errlen) == -1)
+		if ((ib->tp = transport_new(&ib->c->stream, true, err,
+		    errlen)) == NULL)
 			goto fail;
 		if (ib->ops->start != NULL && ib->ops->start(ib, err, errlen)) {
 			ib->ops = NULL;
@@ -583,6 +606,10 @@ engine_free(struct engine *eng)
 		if (eng->outbounds[i].ops != NULL &&
 		    eng->outbounds[i].ops->stop != NULL)
 			eng->outbounds[i].ops->stop(&eng->outbounds[i]);
+	for (i = 0; i < eng->ninbounds; i++)
+		transport_free(eng->inbounds[i].tp);
+	for (i = 0; i < eng->noutbounds; i++)
+		transport_free(eng->outbounds[i].tp);
 	free(eng->inbounds);
 	free(eng->outbounds);
 	free(eng->portal_confs);
@@ -594,6 +621,5 @@ engine_free(struct engine *eng)
 	free(eng->conf);
 	if (eng->stage != NULL)
 		evbuffer_free(eng->stage);
-	tls_engine_free(eng);
 	free(eng);
 }

@@ -57,6 +57,9 @@ struct inbound_rt {
 	struct evconnlistener		**ls;
 	size_t				 nls;
 	struct kcp_udp_listener		**kls;		/* mKCP listeners */
+	struct transport		*tp;		/* streamSettings; a
+							   worker's is its
+							   parent's */
 	size_t				 nkls;
 	bool				 no_tcp;	/* start() may set */
 	void				*state;		/* handler's */
@@ -75,6 +78,7 @@ struct outbound_rt {
 	struct engine			*eng;
 	const struct conf_outbound	*c;
 	const struct outbound_ops	*ops;
+	struct transport		*tp;		/* streamSettings */
 	void				*state;
 };
 
@@ -110,8 +114,6 @@ struct engine {
 	struct conf_outbound	*portal_confs;	/* portals as outbounds */
 	struct evbuffer		*stage;		/* session.c, empty between
 						   passes */
-	struct tls_ctx		*tls;		/* transport/tls.c: one
-						   context per TLS stream */
 };
 
 /* What a tool offers; its main.c fills one and calls app_main(). */

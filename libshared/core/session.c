@@ -41,8 +41,8 @@ session_new(struct engine *eng, struct inbound_rt *in,
 	s->id = ++eng->next_id;
 	s->cbev = cbev;
 	s->network = CONF_NETBIT_TCP;
-	s->c_shutdown = session_shutdown_socket;
-	s->r_shutdown = session_shutdown_socket;
+	s->c_shutdown = stream_shutdown_socket;
+	s->r_shutdown = stream_shutdown_socket;
 	if (from != NULL)
 		net_addr_from_sockaddr(&s->src, from);
 	s->level = in != NULL ? in->c->user_level : 0;
@@ -74,12 +74,6 @@ session_hiwat(const struct session *s)
 	return (size_t)kb * 1024;
 }
 
-void
-session_shutdown_pair(struct session *s, struct bufferevent *bev)
-{
-	bufferevent_flush(bev, EV_WRITE, BEV_FINISHED);
-}
-
 struct session *
 session_new_internal(struct engine *eng, const struct net_addr *dst,
     struct bufferevent **peer)
@@ -92,7 +86,7 @@ session_new_internal(struct engine *eng, const struct net_addr *dst,
 		return NULL;
 	s = session_new(eng, NULL, pair[0], NULL);
 	s->dst = *dst;
-	s->c_shutdown = session_shutdown_pair;
+	s->c_shutdown = stream_shutdown_pair;
 	s->flags |= SESSION_LOGGED;	/* internal: no access line */
 	session_handshake_done(s);
 	*peer = pair[1];
@@ -261,6 +255,11 @@ session_close(struct session *s, const char *why)
 		s->out_free(s);
 	if (s->timer != NULL)
 		event_free(s->timer);
+	if (s->tacc != NULL) {
+		/* Still in its transport's handshakes: that owns cbev. */
+		transport_accept_abort(s->tacc);
+		s->cbev = NULL;
+	}
 	if (s->cbev != NULL)
 		bufferevent_free(s->cbev);
 	if (s->rbev != NULL)
@@ -274,29 +273,6 @@ session_close(struct session *s, const char *why)
 	if (s->in != NULL)
 		engine_inbound_release(s->in);
 	free(s);
-}
-
-void
-session_tune_socket(struct bufferevent *bev)
-{
-	evutil_socket_t	 fd = bufferevent_getfd(bev);
-	int		 one = 1;
-
-	if (fd >= 0)
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	bufferevent_set_max_single_read(bev, 128 * 1024);
-	/* One writev may carry a whole watermark's worth: fewer pushes
-	 * through the TCP stack per byte on a bulk stream. */
-	bufferevent_set_max_single_write(bev, 1024 * 1024);
-}
-
-void
-session_shutdown_socket(struct session *s, struct bufferevent *bev)
-{
-	evutil_socket_t	 fd = bufferevent_getfd(bev);
-
-	if (fd >= 0)
-		shutdown(fd, SHUT_WR);
 }
 
 void
@@ -406,9 +382,9 @@ try_shutdown(struct session *s, struct bufferevent *bev)
 		return;
 	s->flags |= shut;
 	if (client)
-		s->c_shutdown(s, bev);
+		s->c_shutdown(bev);
 	else
-		s->r_shutdown(s, bev);
+		s->r_shutdown(bev);
 }
 
 static void

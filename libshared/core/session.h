@@ -17,6 +17,7 @@
 #include "net/addr.h"
 #include "net/srccap.h"
 #include "route/route.h"
+#include "transport/transport.h"
 
 struct bufferevent;
 struct event;
@@ -62,8 +63,6 @@ struct stream_codec {
 	void	(*finish)(void *ctx, struct evbuffer *dst);
 };
 
-/* Half-close hook: finish the write side of a stream (socket: SHUT_WR). */
-typedef void session_shutdown_fn(struct session *, struct bufferevent *);
 
 struct session {
 	uint64_t		 id;
@@ -90,9 +89,11 @@ struct session {
 	struct conf_level	 policy;
 
 	struct bufferevent	*cbev;		/* client side stream */
+	struct transport_accept	*tacc;		/* its layers' handshakes
+						   (owns cbev until done) */
 	struct bufferevent	*rbev;		/* remote side stream */
-	session_shutdown_fn	*c_shutdown;
-	session_shutdown_fn	*r_shutdown;
+	stream_shutdown_fn	*c_shutdown;
+	stream_shutdown_fn	*r_shutdown;
 	const struct stream_codec *c_codec;	/* client side wire format */
 	void			*c_codec_ctx;
 	const struct stream_codec *r_codec;	/* remote side wire format */
@@ -164,18 +165,8 @@ void	session_reject(struct session *s, const char *why);
 /* Arm the activity timer with a timeout in seconds (0 = fire now). */
 void	session_set_timeout(struct session *s, int seconds);
 
-/* Socket half-close: shutdown(fd, SHUT_WR). */
-void	session_shutdown_socket(struct session *s, struct bufferevent *bev);
-/* Pair half-close: a finished flush is the partner's EOF. */
-void	session_shutdown_pair(struct session *s, struct bufferevent *bev);
 /* The session's watermark: its policy bufferSize, clamped (PIPE_HIWAT). */
 size_t	session_hiwat(const struct session *s);
-
-/*
- * Tune a connected TCP stream: no Nagle (as Go, hence V2Ray, does) and
- * large single reads and writes, so a bulk transfer costs few syscalls.
- */
-void	session_tune_socket(struct bufferevent *bev);
 
 /* Oldest session still in handshake, for shedding under fd pressure. */
 struct session *session_oldest_handshake(struct engine *eng);

@@ -401,7 +401,7 @@ server_new(struct mux_worker *w, const struct mux_frame *f)
 	s->level = w->level;
 	s->policy = conf_policy(w->eng->conf, w->level);
 	s->in_tag = w->tag;
-	s->c_shutdown = session_shutdown_pair;
+	s->c_shutdown = stream_shutdown_pair;
 	s->in_state = m;
 	s->in_free = sub_gone_in;
 	m->s = s;
@@ -811,7 +811,7 @@ mux_worker_open(struct mux_worker *w, struct session *s)
 	}
 	m->s = s;
 	s->rbev = a;
-	s->r_shutdown = session_shutdown_pair;
+	s->r_shutdown = stream_shutdown_pair;
 	s->out_state = m;
 	s->out_free = sub_gone_out;
 	session_relay(s);

@@ -23,7 +23,7 @@
 #include "base/log.h"
 #include "base/util.h"
 #include "core/dispatch.h"
-#include "transport/dial.h"
+#include "transport/transport.h"
 #include "core/session.h"
 #include "core/udp.h"
 
@@ -69,7 +69,7 @@ dns_family(enum conf_dstrategy ds)
 static void
 dial_free(struct session *s)
 {
-	net_dial_cancel(s->out_state);
+	transport_dial_cancel(s->out_state);
 	s->out_state = NULL;
 	s->out_free = NULL;
 }
@@ -86,7 +86,7 @@ dialed_cb(struct bufferevent *bev, const char *err, void *arg)
 		return;
 	}
 	s->rbev = bev;
-	s->r_shutdown = net_dial_shutdown(&s->out->c->stream);
+	s->r_shutdown = transport_shutdown(s->out->tp);
 	session_relay(s);
 }
 
@@ -127,8 +127,9 @@ freedom_open(struct session *s)
 		return;
 	}
 	s->out_free = dial_free;
-	s->out_state = net_dial(s->eng, &target, family, FREEDOM_TRIES,
-	    &s->out->c->stream, dialed_cb, s);
+	s->out_state = transport_dial(s->out->tp, s->eng->base, s->eng->dns,
+	    &target, family, FREEDOM_TRIES, dialed_cb,
+	    s);
 }
 
 /* UDP: one connected socket per flow. */

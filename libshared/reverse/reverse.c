@@ -122,7 +122,7 @@ portal_new_link(struct session *s, struct portal *p)
 	event_add(l->beat, &tv);
 	LIST_INSERT_HEAD(&p->links, l, entry);
 	s->rbev = pair[0];
-	s->r_shutdown = session_shutdown_pair;
+	s->r_shutdown = stream_shutdown_pair;
 	log_info("portal %s: bridge link from %s", p->domain,
 	    s->user != NULL ? s->user : "a VMess user");
 	session_relay(s);

@@ -6,21 +6,21 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <event2/bufferevent.h>
 #include <event2/dns.h>
 #include <event2/event.h>
 
-#include "core/engine.h"
 #include "base/log.h"
 #include "base/util.h"
 #include "conf/conf.h"
 #include "kcp/kcp_udp.h"
-#include "core/session.h"
-#include "transport/tls.h"
 
 struct net_dial {
-	struct engine		*eng;
+	struct event_base	*base;
+	struct evdns_base	*dns;
 	const struct conf_stream *stream;
 	struct evdns_getaddrinfo_request *req;
 	struct event		*ready;		/* kcp: deliver from the loop */
@@ -29,12 +29,25 @@ struct net_dial {
 	int			 tries, max;
 	struct bufferevent	*bev;
 	struct event		*retry;
-	struct tls_connect	*tls;		/* TLS handshake running */
 	net_dial_cb		*cb;
 	void			*arg;
 };
 
 static void	attempt(struct net_dial *);
+
+void
+net_tune_socket(struct bufferevent *bev)
+{
+	evutil_socket_t	 fd = bufferevent_getfd(bev);
+	int		 one = 1;
+
+	if (fd >= 0)
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	bufferevent_set_max_single_read(bev, 128 * 1024);
+	/* One writev may carry a whole watermark's worth: fewer pushes
+	 * through the TCP stack per byte on a bulk stream. */
+	bufferevent_set_max_single_write(bev, 1024 * 1024);
+}
 
 void
 net_dial_cancel(struct net_dial *d)
@@ -43,8 +56,6 @@ net_dial_cancel(struct net_dial *d)
 		return;
 	if (d->bev != NULL)
 		bufferevent_free(d->bev);
-	tls_connect_cancel(d->tls);
-	d->tls = NULL;
 	if (d->req != NULL) {
 		d->cb = NULL;		/* the cancel callback frees d */
 		evdns_getaddrinfo_cancel(d->req);
@@ -54,18 +65,6 @@ net_dial_cancel(struct net_dial *d)
 		event_free(d->ready);
 	event_free(d->retry);
 	free(d);
-}
-
-static void
-tls_done(struct bufferevent *bev, const char *err, void *arg)
-{
-	struct net_dial	*d = arg;
-	net_dial_cb	*cb = d->cb;
-	void		*cbarg = d->arg;
-
-	d->tls = NULL;
-	net_dial_cancel(d);
-	cb(bev, err, cbarg);
 }
 
 static void
@@ -81,17 +80,7 @@ event_cb(struct bufferevent *bev, short what, void *arg)
 	if (what & BEV_EVENT_CONNECTED) {
 		d->bev = NULL;
 		bufferevent_setcb(bev, NULL, NULL, NULL, NULL);
-		session_tune_socket(bev);
-		if (d->stream != NULL && d->stream->tls) {
-			/* The stream is the caller's once verified. */
-			d->tls = tls_connect(tls_engine_ctx(d->eng, d->stream),
-			    bev, &d->to, tls_done, d);
-			if (d->tls == NULL) {
-				net_dial_cancel(d);
-				cb(NULL, "TLS: cannot start", cbarg);
-			}
-			return;
-		}
+		net_tune_socket(bev);
 		net_dial_cancel(d);
 		cb(bev, NULL, cbarg);
 		return;
@@ -137,11 +126,11 @@ kcp_open(struct net_dial *d, const struct sockaddr *sa, socklen_t len)
 {
 	const char	*err = NULL;
 
-	d->bev = kcp_udp_dial(d->eng->base, sa, len, &d->stream->kcp, &err);
+	d->bev = kcp_udp_dial(d->base, sa, len, &d->stream->kcp, &err);
 	if (d->bev == NULL)
 		log_debug("mKCP dial: %s", err != NULL ? err : "failed");
 	/* Never call back before net_dial() has returned. */
-	d->ready = evtimer_new(d->eng->base, kcp_ready_cb, d);
+	d->ready = evtimer_new(d->base, kcp_ready_cb, d);
 	event_active(d->ready, EV_TIMEOUT, 1);
 }
 
@@ -189,7 +178,7 @@ kcp_attempt(struct net_dial *d)
 	hints.ai_family = d->family;
 	hints.ai_socktype = SOCK_DGRAM;
 	snprintf(port, sizeof(port), "%u", d->to.port);
-	req = evdns_getaddrinfo(d->eng->dns, d->to.domain, port, &hints,
+	req = evdns_getaddrinfo(d->dns, d->to.domain, port, &hints,
 	    kcp_dns_cb, d);
 	if (req != NULL)
 		d->req = req;
@@ -205,49 +194,34 @@ attempt(struct net_dial *d)
 	d->tries++;
 	/* Deferred callbacks: a connect that fails at once must not call
 	 * back into the caller before net_dial() has returned. */
-	d->bev = bufferevent_socket_new(d->eng->base, -1,
+	d->bev = bufferevent_socket_new(d->base, -1,
 	    BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
 	bufferevent_setcb(d->bev, NULL, NULL, event_cb, d);
 	/* A failure inside either call is reported through event_cb. */
 	if ((len = net_addr_to_sockaddr(&d->to, &ss)) != -1)
 		bufferevent_socket_connect(d->bev, (struct sockaddr *)&ss, len);
 	else
-		bufferevent_socket_connect_hostname(d->bev, d->eng->dns,
+		bufferevent_socket_connect_hostname(d->bev, d->dns,
 		    d->family, net_addr_host(&d->to, host, sizeof(host)),
 		    d->to.port);
 }
 
-static void
-kcp_shutdown(struct session *s, struct bufferevent *bev)
-{
-	kcp_udp_finish(bev);
-}
-
-void
-(*net_dial_shutdown(const struct conf_stream *stream))(struct session *,
-    struct bufferevent *)
-{
-	if (stream != NULL && stream->network == CONF_NET_KCP)
-		return kcp_shutdown;
-	if (stream != NULL && stream->tls)
-		return tls_shutdown;
-	return session_shutdown_socket;
-}
-
 struct net_dial *
-net_dial(struct engine *eng, const struct net_addr *to, int family,
-    int tries, const struct conf_stream *stream, net_dial_cb *cb, void *arg)
+net_dial(struct event_base *base, struct evdns_base *dns,
+    const struct net_addr *to, int family, int tries,
+    const struct conf_stream *stream, net_dial_cb *cb, void *arg)
 {
 	struct net_dial	*d = xcalloc(1, sizeof(*d));
 
-	d->eng = eng;
+	d->base = base;
+	d->dns = dns;
 	d->stream = stream;
 	d->to = *to;
 	d->family = family;
 	d->max = tries > 0 ? tries : 1;
 	d->cb = cb;
 	d->arg = arg;
-	d->retry = evtimer_new(eng->base, retry_cb, d);
+	d->retry = evtimer_new(base, retry_cb, d);
 	if (stream != NULL && stream->network == CONF_NET_KCP)
 		kcp_attempt(d);
 	else

@@ -10,8 +10,15 @@
 #include "net/addr.h"
 
 struct bufferevent;
-struct engine;
+struct event_base;
+struct evdns_base;
 struct net_dial;
+
+/*
+ * Tune a connected TCP stream: no Nagle (as Go, hence V2Ray, does) and
+ * large single reads and writes, so a bulk transfer costs few syscalls.
+ */
+void	net_tune_socket(struct bufferevent *bev);
 
 /*
  * Called once: bev is a connected socket bufferevent (now the callee's,
@@ -20,18 +27,14 @@ struct net_dial;
 typedef void net_dial_cb(struct bufferevent *bev, const char *err, void *arg);
 
 /*
- * family: AF_UNSPEC, AF_INET or AF_INET6 for name lookups. stream: the
- * transport (NULL or tcp: TCP; kcp: an mKCP session whose bufferevent
- * must be half-closed with net_dial_shutdown).
+ * family: AF_UNSPEC, AF_INET or AF_INET6 for name lookups. stream: NULL
+ * or tcp: TCP; kcp: an mKCP session. The layers above (TLS, ...) are
+ * transport.c's: proxies dial through transport_dial.
  */
 struct conf_stream;
-struct session;
-struct net_dial *net_dial(struct engine *eng, const struct net_addr *to,
-	    int family, int tries, const struct conf_stream *stream,
-	    net_dial_cb *cb, void *arg);
-/* The half-close for a stream net_dial opened over this transport. */
-void	(*net_dial_shutdown(const struct conf_stream *stream))
-	    (struct session *, struct bufferevent *);
+struct net_dial *net_dial(struct event_base *base, struct evdns_base *dns,
+	    const struct net_addr *to, int family, int tries,
+	    const struct conf_stream *stream, net_dial_cb *cb, void *arg);
 /* Abandon a dial in progress; cb is not called. */
 void	net_dial_cancel(struct net_dial *d);
 

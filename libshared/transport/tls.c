@@ -27,14 +27,12 @@
 #include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 
-#include "core/engine.h"
 #include "base/log.h"
 #include "base/util.h"
 #include "conf/conf.h"
-#include "core/session.h"
+#include "transport/transport.h"
 
 struct tls_ctx {
-	struct tls_ctx		*next;
 	const struct conf_stream *st;
 	bool			 server;
 	SSL_CTX			*ctx;
@@ -43,10 +41,7 @@ struct tls_ctx {
 };
 
 struct tls_connect {
-	struct tls_ctx		*ctx;
-	struct bufferevent	*bev;
-	tls_connect_cb		*cb;
-	void			*arg;
+	struct transport_connect *tc;
 	char			 name[256];	/* verified name, for logs */
 };
 
@@ -334,46 +329,42 @@ ctx_new(const struct conf_stream *st, bool server, char *err, size_t errlen)
 	return c;
 }
 
-int
-tls_engine_prepare(struct engine *eng, const struct conf_stream *st,
-    bool server, char *err, size_t errlen)
+static void
+ctx_free(void *arg)
 {
-	struct tls_ctx	*c;
+	struct tls_ctx	*c = arg;
 
-	if (!st->tls || tls_engine_ctx(eng, st) != NULL)
+	SSL_CTX_free(c->ctx);
+	free(c->alpn);
+	free(c);
+}
+
+static void *
+layer_new(const struct conf_stream *st, bool server, char *err,
+    size_t errlen)
+{
+	return ctx_new(st, server, err, errlen);
+}
+
+static bool
+layer_applies(const struct conf_stream *st, bool server)
+{
+	return st->tls;
+}
+
+static int
+layer_check(const struct conf_stream *st, bool server, char *err,
+    size_t errlen)
+{
+	char	e[480];
+
+	if (tls_check(&st->tlss, server, e, sizeof(e)) == 0)
 		return 0;
-	if ((c = ctx_new(st, server, err, errlen)) == NULL)
-		return -1;
-	c->next = eng->tls;
-	eng->tls = c;
-	return 0;
+	snprintf(err, errlen, "tlsSettings: %s", e);
+	return -1;
 }
 
-struct tls_ctx *
-tls_engine_ctx(struct engine *eng, const struct conf_stream *st)
-{
-	struct tls_ctx	*c;
-
-	for (c = eng->tls; c != NULL; c = c->next)
-		if (c->st == st)
-			return c;
-	return NULL;
-}
-
-void
-tls_engine_free(struct engine *eng)
-{
-	struct tls_ctx	*c;
-
-	while ((c = eng->tls) != NULL) {
-		eng->tls = c->next;
-		SSL_CTX_free(c->ctx);
-		free(c->alpn);
-		free(c);
-	}
-}
-
-/* Large passes, as session_tune_socket gives a plain socket: libevent's
+/* Large passes, as net_tune_socket gives a plain socket: libevent's
  * default of 16 KiB a read would cost a relay pass per TLS record. */
 static void
 tune(struct bufferevent *tb)
@@ -382,32 +373,9 @@ tune(struct bufferevent *tb)
 	bufferevent_set_max_single_write(tb, 1024 * 1024);
 }
 
-struct bufferevent *
-tls_wrap_accept(struct tls_ctx *ctx, struct bufferevent *bev)
-{
-	struct bufferevent	*tb;
-	SSL			*ssl;
-
-	if (ctx == NULL || (ssl = SSL_new(ctx->ctx)) == NULL) {
-		ERR_clear_error();
-		bufferevent_free(bev);
-		return NULL;
-	}
-	tb = bufferevent_openssl_filter_new(bufferevent_get_base(bev), bev,
-	    ssl, BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
-	if (tb == NULL) {
-		SSL_free(ssl);
-		bufferevent_free(bev);
-		return NULL;
-	}
-	/* A peer that closes without close_notify ends its stream. */
-	bufferevent_openssl_set_allow_dirty_shutdown(tb, 1);
-	tune(tb);
-	return tb;
-}
-
-void
-tls_accept_error(struct bufferevent *bev, char *why, size_t len)
+/* Why the server-side handshake failed, after an error or an early end. */
+static void
+accept_error(struct bufferevent *bev, char *why, size_t len)
 {
 	struct bufferevent	*u = bufferevent_get_underlying(bev);
 	char			 e[200];
@@ -435,6 +403,67 @@ tls_accept_error(struct bufferevent *bev, char *why, size_t len)
 	ERR_clear_error();
 }
 
+static void
+pending_read_cb(struct bufferevent *bev, void *arg)
+{
+	/* Only a placeholder until the proxy sets its own. */
+}
+
+static void
+accept_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct transport_accept	*a = arg;
+	char			 why[256];
+
+	bufferevent_setcb(bev, NULL, NULL, NULL, NULL);
+	if (what & BEV_EVENT_CONNECTED) {
+		/*
+		 * Bytes that came with the client's last handshake flight are
+		 * decrypted already and wake no read: a read is queued for
+		 * them first (run from the loop with the callbacks the next
+		 * layer or the proxy sets; none if it closed the stream).
+		 */
+		if (evbuffer_get_length(bufferevent_get_input(bev)) > 0) {
+			bufferevent_setcb(bev, pending_read_cb, NULL, NULL,
+			    NULL);
+			bufferevent_trigger(bev, EV_READ,
+			    BEV_TRIG_IGNORE_WATERMARKS |
+			    BEV_TRIG_DEFER_CALLBACKS);
+		}
+		transport_accept_done(a, bev);
+		return;
+	}
+	accept_error(bev, why, sizeof(why));
+	transport_accept_fail(a, why);
+}
+
+static void
+layer_accept(struct transport_accept *a, void *arg)
+{
+	struct tls_ctx		*ctx = arg;
+	struct bufferevent	*bev = transport_accept_top(a), *tb;
+	SSL			*ssl;
+
+	if ((ssl = SSL_new(ctx->ctx)) == NULL) {
+		ERR_clear_error();
+		transport_accept_fail(a, "TLS: out of memory");
+		return;
+	}
+	tb = bufferevent_openssl_filter_new(bufferevent_get_base(bev), bev,
+	    ssl, BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+	if (tb == NULL) {
+		SSL_free(ssl);
+		transport_accept_fail(a, "TLS: out of memory");
+		return;
+	}
+	/* A peer that closes without close_notify ends its stream. */
+	bufferevent_openssl_set_allow_dirty_shutdown(tb, 1);
+	tune(tb);
+	transport_accept_stacked(a, tb);
+	bufferevent_setcb(tb, NULL, NULL, accept_event_cb, a);
+	bufferevent_enable(tb, EV_READ | EV_WRITE);
+}
+
 static bool
 is_ip(const char *s)
 {
@@ -447,18 +476,15 @@ static void
 connect_event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct tls_connect	*c = arg;
-	tls_connect_cb		*cb = c->cb;
-	void			*cbarg = c->arg;
+	struct transport_connect *tc = c->tc;
 	SSL			*ssl = bufferevent_openssl_get_ssl(bev);
 	char			 why[512], e[200];
 	unsigned long		 oe;
 	long			 vr;
 
+	bufferevent_setcb(bev, NULL, NULL, NULL, NULL);
 	if (what & BEV_EVENT_CONNECTED) {
-		bufferevent_setcb(bev, NULL, NULL, NULL, NULL);
-		c->bev = NULL;
-		free(c);
-		cb(bev, NULL, cbarg);
+		transport_connect_done(tc, bev);
 		return;
 	}
 	vr = ssl != NULL ? SSL_get_verify_result(ssl) : X509_V_OK;
@@ -478,39 +504,33 @@ connect_event_cb(struct bufferevent *bev, short what, void *arg)
 		;
 	ERR_clear_error();
 	log_warn("%s", why);
-	tls_connect_cancel(c);
-	cb(NULL, why, cbarg);
+	transport_connect_fail(tc, why);
 }
 
-struct tls_connect *
-tls_connect(struct tls_ctx *ctx, struct bufferevent *bev,
-    const struct net_addr *to, tls_connect_cb *cb, void *arg)
+static void
+layer_connect(struct transport_connect *tc, void *arg)
 {
-	const struct conf_tls	*t;
+	struct tls_ctx		*ctx = arg;
+	const struct conf_tls	*t = &ctx->st->tlss;
+	struct bufferevent	*bev = transport_connect_top(tc), *tb;
 	struct tls_connect	*c;
 	const char		*name;
 	char			 host[256];
 	SSL			*ssl;
 
-	if (ctx == NULL) {
-		bufferevent_free(bev);
-		return NULL;
-	}
-	t = &ctx->st->tlss;
 	c = xcalloc(1, sizeof(*c));
-	c->ctx = ctx;
-	c->cb = cb;
-	c->arg = arg;
+	c->tc = tc;
+	transport_connect_set_state(tc, c, free);
 	/* SNI: serverName, else the destination when it is a name. */
 	name = t->server_name;
 	if (name == NULL)
-		name = net_addr_host(to, host, sizeof(host));
+		name = net_addr_host(transport_connect_to(tc), host,
+		    sizeof(host));
 	snprintf(c->name, sizeof(c->name), "%s", name);
 	if ((ssl = SSL_new(ctx->ctx)) == NULL) {
 		ERR_clear_error();
-		bufferevent_free(bev);
-		free(c);
-		return NULL;
+		transport_connect_fail(tc, "TLS: out of memory");
+		return;
 	}
 	if (!is_ip(c->name))
 		SSL_set_tlsext_host_name(ssl, c->name);
@@ -521,33 +541,34 @@ tls_connect(struct tls_ctx *ctx, struct bufferevent *bev,
 		else
 			SSL_set1_host(ssl, c->name);
 	}
-	c->bev = bufferevent_openssl_filter_new(bufferevent_get_base(bev),
-	    bev, ssl, BUFFEREVENT_SSL_CONNECTING,
+	tb = bufferevent_openssl_filter_new(bufferevent_get_base(bev), bev,
+	    ssl, BUFFEREVENT_SSL_CONNECTING,
 	    BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
-	if (c->bev == NULL) {
+	if (tb == NULL) {
 		SSL_free(ssl);
-		bufferevent_free(bev);
-		free(c);
-		return NULL;
-	}
-	bufferevent_openssl_set_allow_dirty_shutdown(c->bev, 1);
-	tune(c->bev);
-	bufferevent_setcb(c->bev, NULL, NULL, connect_event_cb, c);
-	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
-	return c;
-}
-
-void
-tls_connect_cancel(struct tls_connect *c)
-{
-	if (c == NULL)
+		transport_connect_fail(tc, "TLS: out of memory");
 		return;
-	if (c->bev != NULL)
-		bufferevent_free(c->bev);
-	free(c);
+	}
+	transport_connect_stacked(tc, tb);
+	bufferevent_openssl_set_allow_dirty_shutdown(tb, 1);
+	tune(tb);
+	bufferevent_setcb(tb, NULL, NULL, connect_event_cb, c);
+	bufferevent_enable(tb, EV_READ | EV_WRITE);
 }
 
-void
-tls_shutdown(struct session *s, struct bufferevent *bev)
-{
-}
+/*
+ * 4.34 never half-closes a TLS connection (the VMess end marker ends each
+ * direction) and the relay must not shut the socket under the record
+ * layer: nothing is sent; the session closes the connection once both
+ * directions are done.
+ */
+const struct transport_layer tls_layer = {
+	.name = "tls",
+	.applies = layer_applies,
+	.check = layer_check,
+	.new = layer_new,
+	.free = ctx_free,
+	.accept = layer_accept,
+	.connect = layer_connect,
+	.shutdown = stream_shutdown_none,
+};

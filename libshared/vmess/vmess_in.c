@@ -314,7 +314,7 @@ start_mux(struct session *s)
 	mux_worker_set_origin(w, s->in, NULL, &s->src, s->user, s->level);
 	mux_worker_bind_session(w, s);
 	s->rbev = pair[0];
-	s->r_shutdown = session_shutdown_pair;
+	s->r_shutdown = stream_shutdown_pair;
 	session_log_accept(s);
 	session_relay(s);
 }
