@@ -84,6 +84,18 @@ conf_kcp_copy(struct conf_kcp *dst, const struct conf_kcp *src)
 	dst->seed = src->seed ? xstrdup(src->seed) : NULL;
 }
 
+/* Everything a streamSettings object owns. */
+static void
+conf_stream_cleanup(struct conf_stream *st)
+{
+	conf_kcp_cleanup(&st->kcp);
+	conf_tls_cleanup(&st->tlss);
+	free(st->ws.path);
+	free(st->ws.host);
+	conf_strv_free(&st->h2.host);
+	free(st->h2.path);
+}
+
 void
 conf_tls_cleanup(struct conf_tls *t)
 {
@@ -167,8 +179,7 @@ conf_inbound_cleanup(struct conf_inbound *in)
 
 	free(in->tag);
 	free(in->listen);
-	conf_kcp_cleanup(&in->stream.kcp);
-	conf_tls_cleanup(&in->stream.tlss);
+	conf_stream_cleanup(&in->stream);
 	for (i = 0; i < in->naccounts; i++) {
 		free(in->accounts[i].user);
 		free(in->accounts[i].pass);
@@ -190,8 +201,7 @@ conf_outbound_cleanup(struct conf_outbound *out)
 
 	free(out->tag);
 	free(out->send_through);
-	conf_kcp_cleanup(&out->stream.kcp);
-	conf_tls_cleanup(&out->stream.tlss);
+	conf_stream_cleanup(&out->stream);
 	free(out->redirect);
 	for (i = 0; i < out->nvnext; i++) {
 		free(out->vnext[i].address);

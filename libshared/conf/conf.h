@@ -48,7 +48,9 @@ enum conf_security {
 
 enum conf_network {
 	CONF_NET_TCP = 0,
-	CONF_NET_KCP
+	CONF_NET_KCP,
+	CONF_NET_WS,		/* "ws", "websocket" */
+	CONF_NET_H2		/* "h2", "http" */
 };
 
 /* Freedom domainStrategy and routing domainStrategy share no values. */
@@ -139,11 +141,33 @@ struct conf_tls {
 	size_t		 ncerts;
 };
 
+/* tcpSettings (transport/httphdr.c, transport/proxyproto.c). */
+struct conf_tcp {
+	bool		 accept_proxy_protocol;
+	bool		 http_header;	/* header.type "http" */
+};
+
+/* wsSettings (transport/ws.c). */
+struct conf_ws {
+	char		*path;		/* NULL = "/" */
+	char		*host;		/* headers.Host */
+	bool		 accept_proxy_protocol;
+};
+
+/* httpSettings (transport/h2.c). */
+struct conf_h2 {
+	struct conf_strv host;		/* empty: the server's address */
+	char		*path;		/* NULL = "/" */
+};
+
 struct conf_stream {
 	enum conf_network network;
 	bool		  tls;		/* security: "tls" */
 	struct conf_tls	  tlss;		/* tlsSettings */
 	struct conf_kcp	  kcp;
+	struct conf_tcp	  tcp;		/* network tcp */
+	struct conf_ws	  ws;		/* network ws */
+	struct conf_h2	  h2;		/* network h2 */
 };
 
 /* VMess user, inbound ("clients") or outbound ("vnext[].users"). */

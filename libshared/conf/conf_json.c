@@ -835,13 +835,16 @@ jx_stream(struct jx *x, struct json_object *v, const char *path,
 		    strcasecmp(s, "mkcp") == 0)
 			st->network = CONF_NET_KCP;
 		else if (strcasecmp(s, "ws") == 0 ||
-		    strcasecmp(s, "websocket") == 0 ||
-		    strcasecmp(s, "h2") == 0 || strcasecmp(s, "http") == 0 ||
-		    strcasecmp(s, "ds") == 0 ||
+		    strcasecmp(s, "websocket") == 0)
+			st->network = CONF_NET_WS;
+		else if (strcasecmp(s, "h2") == 0 ||
+		    strcasecmp(s, "http") == 0)
+			st->network = CONF_NET_H2;
+		else if (strcasecmp(s, "ds") == 0 ||
 		    strcasecmp(s, "domainsocket") == 0 ||
 		    strcasecmp(s, "quic") == 0)
-			jx_err(x, p, "network %.64s not supported (only tcp "
-			    "and kcp)", s);
+			jx_err(x, p, "network %.64s not supported (tcp, kcp, "
+			    "ws and http only)", s);
 		else
 			jx_err(x, p, "unknown network \"%.64s\"", s);
 	}
