@@ -718,8 +718,8 @@ test_conf_json_network_not_supported(void **state)
 
 	expect_err(f, "{\"inbounds\":[{\"port\":1,\"protocol\":\"vmess\","
 	    "\"settings\":{\"clients\":[{\"id\":\"" UUID1 "\"}]},"
-	    "\"streamSettings\":{\"network\":\"ws\"}}]," OUT_FREEDOM "}",
-	    "config.json: inbounds[0].streamSettings.network: network ws "
+	    "\"streamSettings\":{\"network\":\"quic\"}}]," OUT_FREEDOM "}",
+	    "config.json: inbounds[0].streamSettings.network: network quic "
 	    "not supported");
 }
 
