@@ -76,6 +76,8 @@ else
 	tail -20 $OUT/asan-build.log
 fi
 
+# Seconds per target: a smoke run (make fuzz-long is the real fuzzing).
+FUZZ_SMOKE=${FUZZ_SMOKE:-5}
 echo "== fuzz smoke runs"
 if sh tests/fuzz/build.sh >$OUT/fuzz-build.log 2>&1; then
 	for f in build-fuzz/fuzz_*; do
@@ -86,7 +88,7 @@ if sh tests/fuzz/build.sh >$OUT/fuzz-build.log 2>&1; then
 		# the scratch directory named first, the corpus is only read.
 		mkdir -p $OUT/corpus-$n
 		if [ -d tests/fuzz/corpus/$n ] &&
-		   timeout 120 "$f" -max_total_time=10 -rss_limit_mb=2048 -artifact_prefix=$OUT/ \
+		   timeout 120 "$f" -max_total_time=$FUZZ_SMOKE -rss_limit_mb=2048 -artifact_prefix=$OUT/ \
 		    $OUT/corpus-$n tests/fuzz/corpus/$n >$OUT/$n.log 2>&1; then
 			pass=$((pass + 1)); echo "  $n ok"
 		else
@@ -98,37 +100,88 @@ else
 	tail -20 $OUT/fuzz-build.log
 fi
 
-echo "== end-to-end and interop"
+# Interop scripts run in $VT_LANES lanes at once (default 2; 1 = one by
+# one): most of their time is waiting on timers and peers, and every script
+# takes its own ports (free-port) or its own namespace. The scripts that
+# share a dynamic-port range stay in one lane; the long sleepers are spread.
+VT_LANES=${VT_LANES:-2}
+case $VT_LANES in 1|2|3|4) ;; *) VT_LANES=2 ;; esac
+
+# run_lane PREFIX SCRIPT...: each script to $OUT/PREFIX$n.tap, .rc, .secs.
+run_lane() {
+	prefix=$1; shift
+	for s in "$@"; do
+		n=$(basename "$s" .sh)
+		start=$(date +%s)
+		timeout 400 sh "$s" >$OUT/$prefix$n.tap 2>&1
+		echo $? >$OUT/$prefix$n.rc
+		echo $(( $(date +%s) - start )) >$OUT/$prefix$n.secs
+	done
+}
+
+# lanes PREFIX SCRIPT...: deal the scripts out and wait for every lane.
+lanes() {
+	prefix=$1; shift
+	i=0
+	for l in 1 2 3 4; do eval "lane_$l=''"; done
+	for s in "$@"; do
+		case $(basename "$s" .sh) in
+		80-soak) l=1 ;;
+		30-dynport|31-dynport-promise) l=2 ;;
+		*) l=$(( i % VT_LANES + 1 )); i=$((i + 1)) ;;
+		esac
+		[ "$l" -gt "$VT_LANES" ] && l=$VT_LANES
+		eval "lane_$l=\"\$lane_$l $s\""
+	done
+	pids=""
+	for l in 1 2 3 4; do
+		eval "set -- \$lane_$l"
+		[ $# -gt 0 ] || continue
+		run_lane "$prefix" "$@" &
+		pids="$pids $!"
+	done
+	for p in $pids; do wait "$p"; done
+}
+
+echo "== end-to-end and interop ($VT_LANES lanes)"
+lanes "" tests/interop/[0-9]*.sh
 for s in tests/interop/[0-9]*.sh; do
 	[ -f "$s" ] || continue
 	n=$(basename "$s" .sh)
-	start=$(date +%s)
-	timeout 300 sh "$s" >$OUT/$n.tap 2>&1
-	rc=$?
-	count_tap $OUT/$n.tap "$n" $rc
-	printf '  %-28s %s (%ss)\n' "$n" "$(grep -c '^ok ' $OUT/$n.tap) ok, $(grep -c '^not ok ' $OUT/$n.tap) not ok" "$(( $(date +%s) - start ))"
+	count_tap $OUT/$n.tap "$n" "$(cat $OUT/$n.rc 2>/dev/null || echo 1)"
+	printf '  %-28s %s (%ss)\n' "$n" "$(grep -c '^ok ' $OUT/$n.tap) ok, $(grep -c '^not ok ' $OUT/$n.tap) not ok" "$(cat $OUT/$n.secs 2>/dev/null)"
 done
 
 # The busiest paths again with the tools built under ASan+UBSan: any
 # sanitizer report from a tool is a failure even if every check passed.
+ASAN_E2E="10-socks-freedom 15-http-inbound 20-vmess-interop 23-private-guard
+25-tls 30-dynport 35-mux 40-reverse 45-kcp"
 echo "== end-to-end under ASan+UBSan"
 if make -s asan-tools >$OUT/asan-tools.log 2>&1; then
 	pass=$((pass + 1))
 	mkdir -p $OUT/asan-reports
-	for n in 10-socks-freedom 15-http-inbound 20-vmess-interop 23-private-guard 25-tls 30-dynport 35-mux 40-reverse 45-kcp; do
-		s=tests/interop/$n.sh
-		[ -f "$s" ] || continue
-		VT_BIN=$(pwd)/build-asan-tools/bin \
-		ASAN_OPTIONS=detect_leaks=0:log_path=$(pwd)/$OUT/asan-reports/$n \
-		UBSAN_OPTIONS=print_stacktrace=1:log_path=$(pwd)/$OUT/asan-reports/$n \
-		    timeout 400 sh "$s" >$OUT/asan-$n.tap 2>&1
-		count_tap $OUT/asan-$n.tap "asan-$n" $?
-		if ls $OUT/asan-reports/$n.* >/dev/null 2>&1; then
-			note_fail "asan-$n: sanitizer report in $OUT/asan-reports"
-			echo "  asan-$n: sanitizer report" >>$OUT/failures
-		fi
-		printf '  %-28s %s\n' "asan-$n" "$(grep -c '^ok ' $OUT/asan-$n.tap) ok, $(grep -c '^not ok ' $OUT/asan-$n.tap) not ok"
+	set --
+	for n in $ASAN_E2E; do
+		[ -f tests/interop/$n.sh ] && set -- "$@" tests/interop/$n.sh
 	done
+	(
+		export VT_BIN=$(pwd)/build-asan-tools/bin
+		export ASAN_OPTIONS=detect_leaks=0:log_path=$(pwd)/$OUT/asan-reports/asan
+		export UBSAN_OPTIONS=print_stacktrace=1:log_path=$(pwd)/$OUT/asan-reports/ubsan
+		lanes asan- "$@"
+	)
+	for n in $ASAN_E2E; do
+		[ -f tests/interop/$n.sh ] || continue
+		count_tap $OUT/asan-$n.tap "asan-$n" "$(cat $OUT/asan-$n.rc 2>/dev/null || echo 1)"
+		printf '  %-28s %s (%ss)\n' "asan-$n" "$(grep -c '^ok ' $OUT/asan-$n.tap) ok, $(grep -c '^not ok ' $OUT/asan-$n.tap) not ok" "$(cat $OUT/asan-$n.secs 2>/dev/null)"
+	done
+	# Reports are named by process, not by script: any is a failure.
+	if ls $OUT/asan-reports/* >/dev/null 2>&1; then
+		for r in $OUT/asan-reports/*; do
+			note_fail "sanitizer report from an ASan tool: $r"
+			echo "  sanitizer report: $r" >>$OUT/failures
+		done
+	fi
 else
 	note_fail "asan tools build (see $OUT/asan-tools.log)"
 fi
