@@ -18,6 +18,8 @@
 #include "app/quick.h"
 #include "base/log.h"
 #include "base/util.h"
+#include "stats/metrics.h"
+#include "stats/stats.h"
 
 #ifndef VTOOLS_VERSION
 #define VTOOLS_VERSION "0.0.0"
@@ -30,6 +32,7 @@ struct cli {
 	enum conf_format format;
 	bool		 test;
 	const char	*dump;
+	const char	*metrics;	/* -metrics ADDR */
 };
 
 static void
@@ -48,6 +51,10 @@ usage(const struct tool *t, FILE *fp)
 	    "  -test             check the configuration and exit\n"
 	    "  -dump FMT         print the effective configuration as json "
 	    "or ini\n"
+	    "  -metrics ADDR     serve counters, a status page and JSON on "
+	    "ADDR\n"
+	    "                    (e.g. 127.0.0.1:9100; see metrics in the "
+	    "README)\n"
 	    "  -version          print the version\n"
 	    "exit status: 0 ok, 1 configuration error, 2 usage error,\n"
 	    "             3 runtime failure (e.g. address in use)\n",
@@ -115,7 +122,8 @@ parse_args(const struct tool *t, int argc, char **argv, struct cli *cl,
 			exit(EXIT_OK);
 		}
 		if (strcmp(name, "c") != 0 && strcmp(name, "config") != 0 &&
-		    strcmp(name, "format") != 0 && strcmp(name, "dump") != 0) {
+		    strcmp(name, "format") != 0 && strcmp(name, "dump") != 0 &&
+		    strcmp(name, "metrics") != 0) {
 			fprintf(stderr, "%s: unknown flag: %s\n", t->name,
 			    argv[i]);
 			return -1;
@@ -128,7 +136,9 @@ parse_args(const struct tool *t, int argc, char **argv, struct cli *cl,
 			}
 			val = argv[++i];
 		}
-		if (name[0] == 'c') {
+		if (name[0] == 'm')
+			cl->metrics = val;
+		else if (name[0] == 'c') {
 			if (cl->config != NULL) {
 				fprintf(stderr, "%s: only one -config file is "
 				    "supported\n", t->name);
@@ -182,6 +192,43 @@ static struct {
 	bool			 stopping;
 } app;
 
+/*
+ * -metrics ADDR: the endpoint on ADDR and, when the config has no "stats"
+ * object, every traffic counter on (all levels), so a quick start shows
+ * traffic without writing a policy.
+ */
+static int
+metrics_flag(struct conf *c, const char *addr, struct conf_diag *d)
+{
+	const char	*why = NULL;
+	char		 host[64];
+	uint16_t	 port;
+	size_t		 i;
+
+	if (stats_listen_parse(addr, host, sizeof(host), &port, &why) == -1) {
+		conf_err(d, "-metrics %s: %s", addr, why);
+		return -1;
+	}
+	if (!stats_host_is_loopback(host) && c->metrics.user == NULL) {
+		conf_err(d, "-metrics %s: not a loopback address; give "
+		    "metrics.user and metrics.password in the config to serve "
+		    "it there", addr);
+		return -1;
+	}
+	free(c->metrics.listen);
+	c->metrics.listen = xstrdup(addr);
+	if (!c->stats) {
+		c->stats = true;
+		c->stats_in_up = c->stats_in_down = true;
+		c->stats_out_up = c->stats_out_down = true;
+		conf_get_level(c, 0, true);
+		for (i = 0; i < c->nlevels; i++)
+			c->levels[i].stats_user_up =
+			    c->levels[i].stats_user_down = true;
+	}
+	return 0;
+}
+
 /* Config file (if any) plus quick flags, checked for this tool. */
 static struct conf *
 app_load(struct conf_diag *d)
@@ -195,6 +242,8 @@ app_load(struct conf_diag *d)
 	    app.cl->format, c, d) : 0;
 	if (rc == 0)
 		rc = quick_apply(app.q, c, d);
+	if (rc == 0 && app.cl->metrics != NULL)
+		rc = metrics_flag(c, app.cl->metrics, d);
 	if (rc == 0)
 		rc = engine_check_tool(app.t, c, d);
 	if (rc != 0) {
@@ -309,6 +358,10 @@ reload(void)
 		    "ones stay", strerror(errno));
 	app.retired[app.nretired++] = app.running;
 	app.running = e;
+	stats_set_engine(e);
+	stats_reload(e->conf);
+	if (metrics_configure(app.base, e->conf, err, sizeof(err)) == -1)
+		log_error("reload: %s; the counters are not served", err);
 	log_warn("configuration reloaded in %llu ms; %zu sessions finish on "
 	    "the old one", (unsigned long long)(util_now_ms() - t0),
 	    live_sessions() - e->nsessions);
@@ -331,6 +384,9 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 	case SIGUSR1:
 		log_reopen();
 		break;
+	case SIGUSR2:
+		stats_log_dump();
+		break;
 	case SIGHUP:
 		if (!app.stopping)
 			reload();
@@ -341,13 +397,13 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 int
 app_main(const struct tool *t, int argc, char **argv)
 {
-	struct cli		 cl = { NULL, CONF_FMT_AUTO, false, NULL };
+	struct cli		 cl = { NULL, CONF_FMT_AUTO, false, NULL, NULL };
 	struct conf		*c;
 	struct conf_diag	 d;
 	struct quick		 q;
-	struct event		*sigs[4];
-	static const int	 signums[4] = { SIGINT, SIGTERM, SIGHUP,
-				    SIGUSR1 };
+	struct event		*sigs[5];
+	static const int	 signums[5] = { SIGINT, SIGTERM, SIGHUP,
+				    SIGUSR1, SIGUSR2 };
 	struct timeval		 reap_tv = { 1, 0 };
 	char			 err[512];
 	int			 i, rc;
@@ -419,6 +475,7 @@ app_main(const struct tool *t, int argc, char **argv)
 		return EXIT_RUNTIME;
 	}
 	app.base = event_base_new();
+	stats_init(t->name);
 	if ((app.running = engine_new(t, app.base, c, err,
 	    sizeof(err))) == NULL) {
 		fprintf(stderr, "%s: %s\n", t->name, err);
@@ -428,7 +485,18 @@ app_main(const struct tool *t, int argc, char **argv)
 		quick_free(&q);
 		return EXIT_RUNTIME;
 	}
-	for (i = 0; i < 4; i++) {
+	stats_set_engine(app.running);
+	if (metrics_configure(app.base, app.running->conf, err,
+	    sizeof(err)) == -1) {
+		fprintf(stderr, "%s: %s\n", t->name, err);
+		log_error("%s", err);
+		engine_free(app.running);
+		log_shutdown();
+		event_base_free(app.base);
+		quick_free(&q);
+		return EXIT_RUNTIME;
+	}
+	for (i = 0; i < 5; i++) {
 		sigs[i] = evsignal_new(app.base, signums[i], signal_cb, NULL);
 		evsignal_add(sigs[i], NULL);
 	}
@@ -439,8 +507,10 @@ app_main(const struct tool *t, int argc, char **argv)
 	event_base_dispatch(app.base);
 	while (app.nretired > 0)
 		engine_free(app.retired[--app.nretired]);
+	metrics_stop();
+	stats_set_engine(NULL);
 	engine_free(app.running);
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < 5; i++)
 		event_free(sigs[i]);
 	event_free(app.reap_ev);
 	if (app.grace_ev != NULL)

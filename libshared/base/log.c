@@ -162,15 +162,33 @@ stamp(char *buf, size_t len)
 	strftime(buf, len, "%Y/%m/%d %H:%M:%S", &tm);
 }
 
+static void	(*error_hook)(const char *);
+
+void
+log_set_error_hook(void (*fn)(const char *))
+{
+	error_hook = fn;
+}
+
 void
 log_vmsg(enum log_level lvl, const char *fmt, va_list ap)
 {
 	FILE	*fp;
-	char	 ts[32];
+	char	 ts[32], line[256];
 	int	 saved = errno;
+	va_list	 aq;
 
-	if (lvl < log_min_level || lvl >= LOG_NONE)
+	if (error_hook != NULL && lvl >= LOG_WARNING && lvl < LOG_NONE) {
+		/* Whatever the log's level or destination says. */
+		va_copy(aq, ap);
+		vsnprintf(line, sizeof(line), fmt, aq);
+		va_end(aq);
+		error_hook(line);
+	}
+	if (lvl < log_min_level || lvl >= LOG_NONE) {
+		errno = saved;
 		return;
+	}
 	fp = configured ? err_sink.fp : stderr;
 	if (fp == NULL)
 		return;

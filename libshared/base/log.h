@@ -33,6 +33,9 @@ void	log_flush(void);
 void	log_shutdown(void);
 extern enum log_level log_min_level;
 
+/* fn sees every warning and error line (the status page keeps some). */
+void	log_set_error_hook(void (*fn)(const char *));
+
 void	log_msg(enum log_level lvl, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	log_vmsg(enum log_level lvl, const char *fmt, va_list ap);

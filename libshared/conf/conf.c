@@ -249,6 +249,9 @@ conf_cleanup(struct conf *c)
 	free(c->path);
 	free(c->log.access_path);
 	free(c->log.error_path);
+	free(c->metrics.listen);
+	free(c->metrics.user);
+	free(c->metrics.password);
 	free(c->levels);
 	for (i = 0; i < c->ninbounds; i++)
 		conf_inbound_cleanup(&c->inbounds[i]);

@@ -102,6 +102,8 @@ struct conf_level {
 	int	 uplink_only;	/* 1 */
 	int	 downlink_only;	/* 1 */
 	int	 buffer_size;	/* KiB, default 512; -1 = unlimited */
+	bool	 stats_user_up;		/* statsUserUplink */
+	bool	 stats_user_down;	/* statsUserDownlink */
 };
 
 struct conf_kcp {
@@ -295,12 +297,29 @@ struct conf_reverse_end {	/* bridge or portal */
 #define CONF_HS_PER_SOURCE_DEFAULT	64
 #define CONF_HS_PER_SOURCE_MAX		1048576	/* Linux's fs.nr_open */
 
+/*
+ * "metrics" (a vtools key; V2Ray ignores it, INI [metrics]): where the
+ * Prometheus text, the status page and /status.json are served.
+ */
+struct conf_metrics {
+	char	*listen;		/* "127.0.0.1:9100"; NULL = none */
+	char	*user;			/* Basic auth, both or neither */
+	char	*password;
+	bool	 reset_on_reload;	/* resetOnReload: SIGHUP zeroes */
+};
+
 struct conf {
 	char			*path;		/* file it came from */
 	struct conf_log		 log;
 	struct conf_level	*levels;
 	size_t			 nlevels;
 	int			 hs_per_source;	/* policy.system */
+	bool			 stats;		/* the "stats" object */
+	bool			 stats_in_up;	/* policy.system.statsInbound… */
+	bool			 stats_in_down;
+	bool			 stats_out_up;	/* …statsOutbound… */
+	bool			 stats_out_down;
+	struct conf_metrics	 metrics;
 	struct conf_inbound	*inbounds;	/* merged, V2Ray order */
 	size_t			 ninbounds;
 	struct conf_outbound	*outbounds;	/* merged; [0] is default */

@@ -13,6 +13,7 @@
 #include <arpa/inet.h>
 
 #include "base/util.h"
+#include "stats/stats.h"
 #include "transport/transport.h"
 
 /* Sorted tag lists: lookups stay O(log n) on configs of any size. */
@@ -489,6 +490,51 @@ chk_reverse(struct chk *k)
 	}
 }
 
+/*
+ * The endpoint shows users' emails and traffic: without credentials it
+ * may only listen on loopback.
+ */
+static void
+chk_metrics(struct chk *k)
+{
+	const struct conf_metrics	*m = &k->c->metrics;
+	const struct conf_level		*l;
+	const char			*why = NULL;
+	char				 host[64];
+	uint16_t			 port;
+	size_t				 i;
+	bool				 any = k->c->stats_in_up ||
+					    k->c->stats_in_down ||
+					    k->c->stats_out_up ||
+					    k->c->stats_out_down;
+
+	for (i = 0; i < k->c->nlevels; i++) {
+		l = &k->c->levels[i];
+		any = any || l->stats_user_up || l->stats_user_down;
+	}
+	if (any && !k->c->stats)
+		chk_warn(k, "policy", "stats switches have no effect without "
+		    "a \"stats\" object (as in V2Ray)");
+	if ((m->user == NULL) != (m->password == NULL) ||
+	    (m->user != NULL && (*m->user == '\0' || *m->password == '\0' ||
+	    strchr(m->user, ':') != NULL)))
+		chk_err(k, "metrics", "give both user and password (non-empty; "
+		    "no ':' in the user) or neither");
+	if (m->listen == NULL) {
+		if (m->user != NULL || m->reset_on_reload)
+			chk_warn(k, "metrics", "no listen address: nothing is "
+			    "served");
+		return;
+	}
+	if (stats_listen_parse(m->listen, host, sizeof(host), &port,
+	    &why) == -1)
+		chk_err(k, "metrics.listen", "\"%.64s\": %s", m->listen, why);
+	else if (!stats_host_is_loopback(host) && m->user == NULL)
+		chk_err(k, "metrics.listen", "%.64s is not a loopback address: "
+		    "set metrics.user and metrics.password (Basic auth) to "
+		    "serve it there", m->listen);
+}
+
 int
 conf_check(const struct conf *c, struct conf_diag *d)
 {
@@ -522,6 +568,7 @@ conf_check(const struct conf *c, struct conf_diag *d)
 	for (i = 0; i < c->nrules; i++)
 		chk_rule(&k, i);
 	chk_reverse(&k);
+	chk_metrics(&k);
 	chk_index_free(&k);
 	return d->errors.n > k.nerr ? -1 : 0;
 }

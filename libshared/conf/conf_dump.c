@@ -168,6 +168,10 @@ dj_policy(const struct conf *c)
 		dj_int(lo, "downlinkOnly", v[i].downlink_only);
 		dj_int(lo, "bufferSize", v[i].buffer_size < 0 ? -1 :
 		    v[i].buffer_size);
+		if (v[i].stats_user_up)
+			dj_bool(lo, "statsUserUplink", true);
+		if (v[i].stats_user_down)
+			dj_bool(lo, "statsUserDownlink", true);
 		snprintf(key, sizeof(key), "%u", v[i].level);
 		dj_add(levels, key, lo);
 	}
@@ -176,8 +180,40 @@ dj_policy(const struct conf *c)
 	dj_add(o, "levels", levels);
 	lo = json_object_new_object();
 	dj_int(lo, "handshakePerSource", c->hs_per_source);
+	if (c->stats_in_up)
+		dj_bool(lo, "statsInboundUplink", true);
+	if (c->stats_in_down)
+		dj_bool(lo, "statsInboundDownlink", true);
+	if (c->stats_out_up)
+		dj_bool(lo, "statsOutboundUplink", true);
+	if (c->stats_out_down)
+		dj_bool(lo, "statsOutboundDownlink", true);
 	dj_add(o, "system", lo);
 	return o;
+}
+
+/* "stats" and our "metrics", only when given. */
+static void
+dj_stats(struct json_object *root, const struct conf *c)
+{
+	const struct conf_metrics	*m = &c->metrics;
+	struct json_object		*o;
+
+	if (c->stats)
+		dj_add(root, "stats", json_object_new_object());
+	if (m->listen == NULL && m->user == NULL && m->password == NULL &&
+	    !m->reset_on_reload)
+		return;
+	o = json_object_new_object();
+	if (m->listen != NULL)
+		dj_str(o, "listen", m->listen);
+	if (m->user != NULL)
+		dj_str(o, "user", m->user);
+	if (m->password != NULL)
+		dj_str(o, "password", m->password);
+	if (m->reset_on_reload)
+		dj_bool(o, "resetOnReload", true);
+	dj_add(root, "metrics", o);
 }
 
 static struct json_object *
@@ -548,6 +584,7 @@ conf_dump_json(const struct conf *c, FILE *fp)
 	root = json_object_new_object();
 	dj_add(root, "log", dj_log(c));
 	dj_add(root, "policy", dj_policy(c));
+	dj_stats(root, c);
 	a = json_object_new_array();
 	for (i = 0; i < c->ninbounds; i++)
 		json_object_array_add(a, dj_inbound(&c->inbounds[i]));
@@ -886,6 +923,36 @@ di_rule(FILE *fp, const struct conf_rule *r)
 		di_kv(fp, "balancerTag", r->balancer_tag);
 }
 
+/* The [policy system] switches, then [stats] and [metrics] if given. */
+static void
+di_stats(FILE *fp, const struct conf *c)
+{
+	const struct conf_metrics	*m = &c->metrics;
+
+	if (c->stats_in_up)
+		di_bool(fp, "statsInboundUplink", true);
+	if (c->stats_in_down)
+		di_bool(fp, "statsInboundDownlink", true);
+	if (c->stats_out_up)
+		di_bool(fp, "statsOutboundUplink", true);
+	if (c->stats_out_down)
+		di_bool(fp, "statsOutboundDownlink", true);
+	if (c->stats)
+		fprintf(fp, "\n[stats]\n");
+	if (m->listen == NULL && m->user == NULL && m->password == NULL &&
+	    !m->reset_on_reload)
+		return;
+	fprintf(fp, "\n[metrics]\n");
+	if (m->listen != NULL)
+		di_kv(fp, "listen", m->listen);
+	if (m->user != NULL)
+		di_kv(fp, "user", m->user);
+	if (m->password != NULL)
+		di_kv(fp, "password", m->password);
+	if (m->reset_on_reload)
+		di_bool(fp, "resetOnReload", true);
+}
+
 void
 conf_dump_ini(const struct conf *c, FILE *fp)
 {
@@ -907,10 +974,15 @@ conf_dump_ini(const struct conf *c, FILE *fp)
 		di_int(fp, "downlinkOnly", v[i].downlink_only);
 		di_int(fp, "bufferSize", v[i].buffer_size < 0 ? -1 :
 		    v[i].buffer_size);
+		if (v[i].stats_user_up)
+			di_bool(fp, "statsUserUplink", true);
+		if (v[i].stats_user_down)
+			di_bool(fp, "statsUserDownlink", true);
 	}
 	free(v);
 	fprintf(fp, "\n[policy system]\n");
 	di_int(fp, "handshakePerSource", c->hs_per_source);
+	di_stats(fp, c);
 	for (i = 0; i < c->ninbounds; i++)
 		di_inbound(fp, &c->inbounds[i]);
 	for (i = 0; i < c->noutbounds; i++)

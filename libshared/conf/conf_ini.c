@@ -17,6 +17,11 @@
  *   [policy N]      handshake= connIdle= uplinkOnly= downlinkOnly=
  *                   bufferSize= (KiB, negative: unlimited)
  *   [policy system] handshakePerSource= (0: no cap)
+ *                   statsInboundUplink= statsInboundDownlink=
+ *                   statsOutboundUplink= statsOutboundDownlink=
+ *   [policy N]      statsUserUplink= statsUserDownlink= (as well)
+ *   [stats]         no keys: V2Ray's "stats" object, counters on
+ *   [metrics]       listen=ADDR:PORT user= password= resetOnReload=
  *   [inbound TAG]   protocol=socks|http|dokodemo-door|vmess listen= port=N|A-B
  *                   network=tcp|kcp kcp.mtu= kcp.tti= kcp.uplinkCapacity=
  *                   kcp.downlinkCapacity= kcp.congestion= kcp.readBufferSize=
@@ -84,7 +89,9 @@ enum ci_sect {
 	CI_S_ROUTING,
 	CI_S_RULE,
 	CI_S_BRIDGE,
-	CI_S_PORTAL
+	CI_S_PORTAL,
+	CI_S_STATS,		/* [stats] */
+	CI_S_METRICS		/* [metrics] */
 };
 
 #define SB(s)		(1u << (s))
@@ -147,6 +154,8 @@ struct ci {
 	int			 log_line;
 	int			 routing_line;
 	int			 system_line;
+	int			 stats_line;
+	int			 metrics_line;
 	char			 msg[256];
 };
 
@@ -997,6 +1006,26 @@ static const struct ci_key ci_keys[] = {
 	FN(SB(CI_S_POLICY), "bufferSize", 0, false, ci_set_buffer_size),
 	FIELD(SB(CI_S_SYSTEM), "handshakePerSource", 0, CI_T_INT, CI_B_CONF,
 	    struct conf, hs_per_source, 0, CONF_HS_PER_SOURCE_MAX),
+	FIELD(SB(CI_S_POLICY), "statsUserUplink", 0, CI_T_BOOL, CI_B_LEVEL,
+	    struct conf_level, stats_user_up, 0, 0),
+	FIELD(SB(CI_S_POLICY), "statsUserDownlink", 0, CI_T_BOOL, CI_B_LEVEL,
+	    struct conf_level, stats_user_down, 0, 0),
+	FIELD(SB(CI_S_SYSTEM), "statsInboundUplink", 0, CI_T_BOOL, CI_B_CONF,
+	    struct conf, stats_in_up, 0, 0),
+	FIELD(SB(CI_S_SYSTEM), "statsInboundDownlink", 0, CI_T_BOOL,
+	    CI_B_CONF, struct conf, stats_in_down, 0, 0),
+	FIELD(SB(CI_S_SYSTEM), "statsOutboundUplink", 0, CI_T_BOOL, CI_B_CONF,
+	    struct conf, stats_out_up, 0, 0),
+	FIELD(SB(CI_S_SYSTEM), "statsOutboundDownlink", 0, CI_T_BOOL,
+	    CI_B_CONF, struct conf, stats_out_down, 0, 0),
+	FIELD(SB(CI_S_METRICS), "listen", 0, CI_T_STR, CI_B_CONF,
+	    struct conf, metrics.listen, 0, 0),
+	FIELD(SB(CI_S_METRICS), "user", 0, CI_T_STR, CI_B_CONF,
+	    struct conf, metrics.user, 0, 0),
+	FIELD(SB(CI_S_METRICS), "password", 0, CI_T_STR, CI_B_CONF,
+	    struct conf, metrics.password, 0, 0),
+	FIELD(SB(CI_S_METRICS), "resetOnReload", 0, CI_T_BOOL, CI_B_CONF,
+	    struct conf, metrics.reset_on_reload, 0, 0),
 
 	FN(S_BOUND, "protocol", 0, false, ci_set_protocol),
 	FN(S_BOUND, "network", 0, false, ci_set_network),
@@ -1126,6 +1155,10 @@ ci_sect_name(enum ci_sect s)
 		return "bridge";
 	case CI_S_PORTAL:
 		return "portal";
+	case CI_S_STATS:
+		return "stats";
+	case CI_S_METRICS:
+		return "metrics";
 	case CI_S_NONE:
 	case CI_S_SKIP:
 		break;
@@ -1307,6 +1340,8 @@ static const struct {
 	{ "rule", CI_S_RULE, CI_ARG_NONE },
 	{ "bridge", CI_S_BRIDGE, CI_ARG_NEED },
 	{ "portal", CI_S_PORTAL, CI_ARG_NEED },
+	{ "stats", CI_S_STATS, CI_ARG_NONE },
+	{ "metrics", CI_S_METRICS, CI_ARG_NONE },
 };
 
 /* A section that may come once: true the first time, else reported. */
@@ -1355,6 +1390,13 @@ ci_begin(struct ci *x, enum ci_sect s, const char *arg)
 		break;
 	case CI_S_SYSTEM:
 		ci_once(x, s, &x->system_line);
+		break;
+	case CI_S_STATS:
+		ci_once(x, s, &x->stats_line);
+		x->c->stats = true;
+		break;
+	case CI_S_METRICS:
+		ci_once(x, s, &x->metrics_line);
 		break;
 	case CI_S_INBOUND:
 		conf_add_inbound(x->c)->tag = *arg != '\0' ? xstrdup(arg) :
@@ -1426,7 +1468,8 @@ ci_header(struct ci *x, const char *p, size_t n)
 			break;
 	if (i == sizeof(ci_kinds) / sizeof(ci_kinds[0])) {
 		ci_err(x, x->line, "unknown section [%.64s] (log, policy, "
-		    "inbound, outbound, routing, rule, bridge, portal)", kind);
+		    "inbound, outbound, routing, rule, bridge, portal, stats, "
+		    "metrics)", kind);
 		return;
 	}
 	if (ci_kinds[i].arg == CI_ARG_NEED && *arg == '\0') {

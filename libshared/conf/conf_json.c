@@ -564,12 +564,10 @@ jx_policy(struct jx *x, struct json_object *v)
 	    "statsOutboundDownlink", "handshakePerSource", NULL };
 	struct json_object_iterator	 it, end;
 	struct json_object		*levels, *lv, *sys;
-	size_t				 i;
 	struct conf_level		*l;
 	const char			*key;
 	char				 p[JX_PATH], *e;
 	unsigned long			 n;
-	bool				 b;
 	int				 bs;
 
 	if (!jx_obj(x, v, "policy"))
@@ -578,8 +576,14 @@ jx_policy(struct jx *x, struct json_object *v)
 	if ((sys = jx_has(v, "system")) != NULL &&
 	    jx_obj(x, sys, "policy.system")) {
 		jx_unknown_keys(x, sys, "policy.system", sknown);
-		for (i = 0; sknown[i + 1] != NULL; i++)
-			jx_bool(x, sys, "policy.system", sknown[i], &b);
+		jx_bool(x, sys, "policy.system", sknown[0],
+		    &x->c->stats_in_up);
+		jx_bool(x, sys, "policy.system", sknown[1],
+		    &x->c->stats_in_down);
+		jx_bool(x, sys, "policy.system", sknown[2],
+		    &x->c->stats_out_up);
+		jx_bool(x, sys, "policy.system", sknown[3],
+		    &x->c->stats_out_down);
 		/* A vtools key (V2Ray ignores it): 0 = no cap. */
 		jx_intr(x, sys, "policy.system", "handshakePerSource", 0,
 		    CONF_HS_PER_SOURCE_MAX, &x->c->hs_per_source);
@@ -616,12 +620,46 @@ jx_policy(struct jx *x, struct json_object *v)
 		    &l->uplink_only);
 		jx_intr(x, lv, p, "downlinkOnly", 0, INT32_MAX,
 		    &l->downlink_only);
-		jx_bool(x, lv, p, "statsUserUplink", &b);
-		jx_bool(x, lv, p, "statsUserDownlink", &b);
+		jx_bool(x, lv, p, "statsUserUplink", &l->stats_user_up);
+		jx_bool(x, lv, p, "statsUserDownlink", &l->stats_user_down);
 		if (jx_intr(x, lv, p, "bufferSize", INT32_MIN, INT32_MAX,
 		    &bs) == 1)
 			l->buffer_size = bs < 0 ? -1 : bs;
 	}
+}
+
+/*
+ * "stats" turns V2Ray's counters on (the policy switches choose which);
+ * "metrics" (ours) serves them. V2Ray's gRPC "api" is refused, not
+ * half-read: its clients (v2ctl api, panels) would find nothing there.
+ */
+static void
+jx_stats(struct jx *x, struct json_object *top)
+{
+	static const char *const mknown[] = { "listen", "user", "password",
+	    "resetOnReload", NULL };
+	struct json_object	*v;
+
+	if ((v = jx_has(top, "stats")) != NULL && jx_obj(x, v, "stats")) {
+		x->c->stats = true;
+		if (json_object_object_length(v) > 0)
+			jx_warn(x, "stats", "4.34's stats object has no keys; "
+			    "ignored");
+	}
+	if (jx_has(top, "api") != NULL)
+		jx_err(x, "api", "V2Ray's gRPC API (StatsService, v2ctl api) "
+		    "is not served; remove it and read the counters from "
+		    "\"metrics\": {\"listen\": \"127.0.0.1:9100\"} "
+		    "(Prometheus text at /metrics, a status page at /, JSON at "
+		    "/status.json)");
+	if ((v = jx_has(top, "metrics")) == NULL || !jx_obj(x, v, "metrics"))
+		return;
+	jx_unknown_keys(x, v, "metrics", mknown);
+	jx_str(x, v, "metrics", "listen", &x->c->metrics.listen);
+	jx_str(x, v, "metrics", "user", &x->c->metrics.user);
+	jx_str(x, v, "metrics", "password", &x->c->metrics.password);
+	jx_bool(x, v, "metrics", "resetOnReload",
+	    &x->c->metrics.reset_on_reload);
 }
 
 static char *
@@ -1636,9 +1674,8 @@ jx_top(struct jx *x, struct json_object *top)
 	static const char *const known[] = { "log", "inbounds", "outbounds",
 	    "inbound", "outbound", "inboundDetour", "outboundDetour", "port",
 	    "routing", "dns", "policy", "reverse", "transport", "api",
-	    "stats", NULL };
-	static const char *const unsupported[] = { "dns", "api", "stats",
-	    NULL };
+	    "stats", "metrics", NULL };
+	static const char *const unsupported[] = { "dns", NULL };
 	struct conf		*c = x->c;
 	struct json_object	*v;
 	int64_t			 port;
@@ -1652,6 +1689,7 @@ jx_top(struct jx *x, struct json_object *top)
 		jx_log(x, v);
 	if ((v = jx_has(top, "policy")) != NULL)
 		jx_policy(x, v);
+	jx_stats(x, top);
 	if ((v = jx_has(top, "transport")) != NULL)
 		jx_transport(x, v);
 	jx_bounds(x, top, "inbound", "inboundDetour", "inbounds", true);

@@ -26,6 +26,7 @@
 #include "core/udp.h"
 #include "route/route.h"
 #include "sniff/sniff.h"
+#include "stats/stats.h"
 
 #define SNIFF_ATTEMPTS	2
 #define SNIFF_WAIT_MS	100
@@ -355,6 +356,7 @@ route_session(struct dispatch *d)
 		resolve(d);
 		return;
 	}
+	stats_route(v == ROUTE_MATCHED ? idx : -1, s->out);
 	keep_addresses(s, d);
 	dispatch_free(s);
 	if (s->out == NULL) {
@@ -394,8 +396,10 @@ dispatch_start(struct session *s)
 }
 
 static struct outbound_rt *
-route_flow(struct udp_flow *f, const struct route_ip *ips, size_t nips)
+route_flow(struct udp_flow *f, const struct route_ip *ips, size_t nips,
+    bool count)
 {
+	struct outbound_rt	*ob;
 	struct session		 fake;
 	struct route_query	 q;
 	const char		*tag = NULL;
@@ -415,19 +419,23 @@ route_flow(struct udp_flow *f, const struct route_ip *ips, size_t nips)
 	q.resolved = ips;
 	q.nresolved = nips;
 	v = route_match(f->eng->rt, &q, &tag, &idx);
-	return pick_outbound(f->eng, v, tag);
+	ob = pick_outbound(f->eng, v, tag);
+	if (count)
+		stats_route(v == ROUTE_MATCHED ? idx : -1, ob);
+	return ob;
 }
 
 struct outbound_rt *
 dispatch_route_flow(struct udp_flow *f)
 {
 	/* UDP does not wait for DNS: IP rules do not match a name here. */
-	return route_flow(f, NULL, 0);
+	return route_flow(f, NULL, 0, true);
 }
 
 bool
 dispatch_flow_allowed(struct udp_flow *f, const struct route_ip *ips,
     size_t nips)
 {
-	return !route_guarded(f->eng->rt) || route_flow(f, ips, nips) == f->out;
+	return !route_guarded(f->eng->rt) ||
+	    route_flow(f, ips, nips, false) == f->out;
 }

@@ -139,6 +139,7 @@ engine_shed(struct engine *eng)
 
 	if (s == NULL)
 		return false;
+	stats_handshake_fail(s, STATS_HS_SHED);
 	session_reject(s, "shed: out of descriptors, oldest handshake closed");
 	return true;
 }

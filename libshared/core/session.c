@@ -54,6 +54,7 @@ session_new(struct engine *eng, struct inbound_rt *in,
 	eng->nsessions++;
 	if (in != NULL)
 		in->nsess++;
+	stats_session_new(s, from != NULL);
 	/* Bytes the remote side is not ready for yet stay in the kernel. */
 	bufferevent_setwatermark(cbev, EV_READ, 0, session_hiwat(s));
 	session_set_timeout(s, s->policy.handshake);
@@ -166,6 +167,7 @@ log_rejected(struct session *s, const char *why)
 void
 session_reject(struct session *s, const char *why)
 {
+	stats_handshake_fail(s, STATS_HS_BAD_REQUEST);
 	log_rejected(s, why);
 	session_close(s, why);
 }
@@ -206,6 +208,7 @@ cap_source(struct session *s)
 		old = (struct session *)(void *)((char *)l -
 		    offsetof(struct session, hs_src));
 		/* One access line per connection as ever; no error line. */
+		stats_handshake_fail(old, STATS_HS_SOURCE_CAP);
 		log_rejected(old, HS_CAP_WHY);
 		session_close(old, NULL);
 		n++;
@@ -244,6 +247,7 @@ session_close(struct session *s, const char *why)
 		    (unsigned long long)s->up_bytes,
 		    (unsigned long long)s->down_bytes);
 	leave_handshake(s);
+	stats_session_close(s);
 	s->state = SESSION_DEAD;
 	if (s->on_close != NULL)
 		s->on_close(s->on_close_arg);
@@ -327,6 +331,7 @@ timer_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	switch (s->state) {
 	case SESSION_HANDSHAKE:
+		stats_handshake_fail(s, STATS_HS_TIMEOUT);
 		session_reject(s, "handshake timeout");
 		break;
 	case SESSION_DISPATCH:
@@ -495,7 +500,7 @@ pump(struct session *s, struct bufferevent *src)
 	struct evbuffer		*in = bufferevent_get_input(src);
 	struct evbuffer		*out = bufferevent_get_output(dst);
 	struct evbuffer		*plain = in, *to = out;
-	size_t			 n = evbuffer_get_length(in);
+	size_t			 n = evbuffer_get_length(in), pn;
 	size_t			 hiwat = session_hiwat(s);
 	evutil_socket_t		 wfd;
 	const char		*err = NULL;
@@ -510,7 +515,7 @@ pump(struct session *s, struct bufferevent *src)
 		session_close(s, "out of memory");
 		return -1;
 	}
-	n = evbuffer_get_length(in);
+	pn = n = evbuffer_get_length(in);
 	if ((wfd = direct_fd(s, dst, out)) >= 0) {
 		/* Output empty: this pass's bytes go straight to the socket
 		 * (from a staging buffer, or from `in` when nothing is coded)
@@ -527,11 +532,19 @@ pump(struct session *s, struct bufferevent *src)
 		}
 	}
 	if (sc != NULL) {
-		if (dc != NULL && s->scratch == NULL)
+		/*
+		 * Decoded bytes pass through scratch even without an encoder
+		 * (moved on by reference): counters take payload, as V2Ray's,
+		 * and a pair's output would hand them on before they were
+		 * counted.
+		 */
+		if (s->scratch == NULL)
 			s->scratch = evbuffer_new();
-		plain = dc != NULL ? s->scratch : to;
+		plain = s->scratch;
+		pn = evbuffer_get_length(plain);
 		if ((rc = sc->decode(sctx, in, plain, &err)) == -1)
 			goto fail;
+		pn = evbuffer_get_length(plain) - pn;
 	}
 	if (dc != NULL) {
 		if (dc->encode(dctx, plain, to, &err) == -1)
@@ -549,6 +562,7 @@ pump(struct session *s, struct bufferevent *src)
 		s->up_bytes += n;
 	else
 		s->down_bytes += n;
+	stats_count(&s->st, from_client, pn);
 	touch(s);
 	if (evbuffer_get_length(out) >= hiwat) {
 		/* Peer is slower than us: stop reading until it drains. */
@@ -646,6 +660,7 @@ session_relay(struct session *s)
 {
 	leave_handshake(s);
 	s->state = SESSION_RELAY;
+	stats_session_relay(s);
 	bufferevent_setwatermark(s->cbev, EV_READ, 0, 0);
 	bufferevent_setcb(s->cbev, relay_read_cb, relay_write_cb,
 	    relay_event_cb, s);
@@ -659,6 +674,7 @@ session_relay(struct session *s)
 		const char *err = NULL;
 		struct evbuffer *out = bufferevent_get_output(s->rbev);
 
+		stats_count(&s->st, true, evbuffer_get_length(s->cplain));
 		if (s->r_codec != NULL) {
 			if (s->r_codec->encode(s->r_codec_ctx, s->cplain, out,
 			    &err) == -1) {

@@ -17,6 +17,7 @@
 #include "net/addr.h"
 #include "net/srccap.h"
 #include "route/route.h"
+#include "stats/stats.h"
 #include "transport/transport.h"
 
 struct bufferevent;
@@ -113,6 +114,7 @@ struct session {
 	struct event		*timer;
 	uint64_t		 last_ms;	/* last activity */
 	uint64_t		 up_bytes, down_bytes;
+	struct stats_taps	 st;		/* its traffic counters */
 	/* Optional: told when the session ends (internal sessions). */
 	void			(*on_close)(void *);
 	void			*on_close_arg;

@@ -102,6 +102,7 @@ void
 udp_flow_send(struct udp_flow *f, const uint8_t *p, size_t n)
 {
 	f->last_ms = util_now_ms();
+	stats_flow_count(f, true, n);
 	if (f->send != NULL && f->send(f, p, n) == -1)
 		log_debug("udp: send to destination failed: %s",
 		    strerror(errno));
@@ -111,6 +112,7 @@ void
 udp_flow_reply(struct udp_flow *f, const uint8_t *p, size_t n)
 {
 	f->last_ms = util_now_ms();
+	stats_flow_count(f, false, n);
 	f->reply(f, p, n);
 }
 

@@ -12,6 +12,7 @@
 #include <sys/queue.h>
 
 #include "net/addr.h"
+#include "stats/stats.h"
 
 struct engine;
 struct event;
@@ -47,6 +48,7 @@ struct udp_flow {
 
 	struct event		*idle;
 	uint64_t		 last_ms;
+	struct stats_taps	 st;		/* its traffic counters */
 	LIST_ENTRY(udp_flow)	 entry;
 };
 

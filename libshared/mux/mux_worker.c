@@ -387,6 +387,8 @@ server_new(struct mux_worker *w, const struct mux_frame *f)
 			return 0;
 		}
 		m->f->in_close = sub_flow_gone;
+		if (w->user != NULL)	/* counted for the user, as TCP */
+			m->f->user = xstrdup(w->user);
 		if (f->data != NULL && f->data_len > 0)
 			udp_flow_send(m->f, f->data, f->data_len);
 		return 0;

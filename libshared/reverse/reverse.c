@@ -34,6 +34,7 @@ struct portal_link {
 	int			 ctl;		/* control sub-session id */
 	bool			 draining;
 	struct event		*beat;
+	struct stats_link	*st;		/* status page, metrics */
 	LIST_ENTRY(portal_link)	 entry;
 };
 
@@ -77,6 +78,7 @@ heartbeat_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	control_message(l, MUX_CONTROL_ACTIVE, msg, sizeof(msg), &n);
 	mux_worker_send(l->w, l->ctl, msg, n);
+	stats_link_beat(l->st);
 }
 
 static void
@@ -87,6 +89,7 @@ link_gone(struct mux_worker *w, void *arg)
 	log_info("portal %s: a bridge link closed", l->p->domain);
 	LIST_REMOVE(l, entry);
 	event_free(l->beat);
+	stats_link_free(l->st);
 	free(l);
 }
 
@@ -115,9 +118,12 @@ portal_new_link(struct session *s, struct portal *p)
 	l->w = mux_worker_new(s->eng, MUX_ROLE_CLIENT, pair[1]);
 	mux_worker_on_close(l->w, link_gone, l);
 	mux_worker_bind_session(l->w, s);
+	l->st = stats_link_new("portal", p->domain, s->user, l->w);
+	stats_link_attach(l->st, s);
 	control_message(l, MUX_CONTROL_ACTIVE, msg, sizeof(msg), &n);
 	l->ctl = mux_worker_open_packet(l->w, MUX_REVERSE_DOMAIN,
 	    MUX_REVERSE_PORT, msg, n);
+	stats_link_beat(l->st);		/* the first control message */
 	l->beat = event_new(s->eng->base, -1, EV_PERSIST, heartbeat_cb, l);
 	event_add(l->beat, &tv);
 	LIST_INSERT_HEAD(&p->links, l, entry);
@@ -258,6 +264,7 @@ struct bridge_link {
 	struct mux_worker	*w;
 	bool			 active;	/* last control state */
 	bool			 heard;		/* a control message came */
+	struct stats_link	*st;		/* status page, metrics */
 	LIST_ENTRY(bridge_link)	 entry;
 };
 
@@ -288,6 +295,7 @@ bridge_control(struct mux_worker *w, const uint8_t *p, size_t n, void *arg)
 	}
 	l->heard = true;
 	l->b->failures = 0;
+	stats_link_beat(l->st);
 	if (l->active && c.state != MUX_CONTROL_ACTIVE) {
 		/* Drained: a fresh link now, not at the next 2 s tick. */
 		static const struct timeval now = { 0, 0 };
@@ -311,6 +319,7 @@ bridge_link_gone(struct mux_worker *w, void *arg)
 	LIST_REMOVE(l, entry);
 	if (!l->heard)
 		b->failures++;
+	stats_link_free(l->st);
 	free(l);
 	if (b->eng->stopping || b->quiescing)
 		return;
@@ -342,6 +351,8 @@ bridge_dial(struct reverse_bridge *b)
 	mux_worker_set_control(l->w, MUX_REVERSE_DOMAIN, bridge_control, l);
 	mux_worker_on_close(l->w, bridge_link_gone, l);
 	mux_worker_bind_session(l->w, s);
+	l->st = stats_link_new("bridge", b->tag, b->domain, l->w);
+	stats_link_attach(l->st, s);
 	LIST_INSERT_HEAD(&b->links, l, entry);
 	log_info("bridge %s: dialing the portal for %s", b->tag, b->domain);
 	/* The user's rules pick the outbound to the portal (§2.2). */
@@ -453,6 +464,7 @@ reverse_bridges_stop(struct engine *eng)
 			LIST_REMOVE(l, entry);
 			mux_worker_on_close(l->w, NULL, NULL);
 			mux_worker_close(l->w);
+			stats_link_free(l->st);
 			free(l);
 		}
 		free(b);

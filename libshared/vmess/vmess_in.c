@@ -343,6 +343,7 @@ header_read_cb(struct bufferevent *bev, void *arg)
 		return;
 	c->seen = n;
 	if (used <= 0) {
+		stats_handshake_fail(s, stats_vmess_reason(err));
 		log_info("vmess: rejected from %s: %s", s->src.family ?
 		    "client" : "?", err);
 		if (used == 0 || rq.fail == VMESS_FAIL_DRAIN)

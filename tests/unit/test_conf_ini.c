@@ -576,7 +576,8 @@ test_conf_ini_errors(void **state)
 	    "(true/false, yes/no, on/off, 1/0)");
 	assert_error(f, "t.ini:12: section header without a closing ']'");
 	assert_error(f, "t.ini:13: unknown section [weird] (log, policy, "
-	    "inbound, outbound, routing, rule, bridge, portal)");
+	    "inbound, outbound, routing, rule, bridge, portal, stats, "
+	    "metrics)");
 	assert_error(f, "t.ini:16: expected KEY = VALUE, a [section] or a "
 	    "comment, got \"junk line\"");
 	assert_error(f, "t.ini:17: missing key before '='");
