@@ -17,11 +17,9 @@
 #include <event2/dns.h>
 #include <event2/buffer.h>
 #include <event2/event.h>
-#include <event2/listener.h>
 
 #include "base/log.h"
 #include "core/dynport.h"
-#include "kcp/kcp_udp.h"
 #include "base/util.h"
 #include "net/srccap.h"
 #include "core/udp.h"
@@ -229,32 +227,16 @@ engine_accept(struct inbound_rt *ib, struct bufferevent *bev,
 	ib->ops->accept(s);
 }
 
+/*
+ * A new stream from a listener. A retired dynamic-port worker keeps its
+ * mKCP socket for the sessions it has (they share it) but takes no new one.
+ */
 static void
-accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
-    int salen, void *arg)
-{
-	struct inbound_rt	*ib = arg;
-	struct bufferevent	*bev;
-
-	bev = bufferevent_socket_new(ib->eng->base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (bev == NULL) {
-		evutil_closesocket(fd);
-		return;
-	}
-	net_tune_socket(bev);
-	engine_accept(ib, bev, sa, true);
-}
-
-static void
-kcp_accept_cb(struct bufferevent *bev, const struct sockaddr *from,
-    socklen_t fromlen, void *arg)
+listener_conn_cb(struct bufferevent *bev, const struct sockaddr *from,
+    void *arg)
 {
 	struct inbound_rt	*ib = arg;
 
-	/*
-	 * A retired dynamic-port worker keeps its socket for the sessions
-	 * it has (they share it) but takes no new one.
-	 */
 	if (ib->retired || ib->eng->stopping) {
 		bufferevent_free(bev);
 		return;
@@ -262,34 +244,12 @@ kcp_accept_cb(struct bufferevent *bev, const struct sockaddr *from,
 	engine_accept(ib, bev, from, true);
 }
 
-static void
-relisten_cb(evutil_socket_t fd, short what, void *arg)
-{
-	evconnlistener_enable(arg);
-}
-
-static void
-accept_error_cb(struct evconnlistener *l, void *arg)
+static bool
+listener_shed(void *arg)
 {
 	struct inbound_rt	*ib = arg;
-	int			 err = EVUTIL_SOCKET_ERROR();
-	struct timeval		 tv = { 0, 100 * 1000 };
 
-	if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) {
-		/*
-		 * Silent connections must not lock real clients out: free a
-		 * descriptor held by the oldest unfinished handshake, and the
-		 * pending accept succeeds on the next loop.
-		 */
-		if (engine_shed(ib->eng))
-			return;
-		log_warn("accept: %s; pausing 100 ms", strerror(err));
-		evconnlistener_disable(l);
-		event_base_once(ib->eng->base, -1, EV_TIMEOUT, relisten_cb, l,
-		    &tv);
-		return;
-	}
-	log_warn("accept: %s", strerror(err));
+	return engine_shed(ib->eng);
 }
 
 static const char *
@@ -309,7 +269,7 @@ engine_listen_port(struct inbound_rt *ib, uint16_t port, char *err,
 	const char		*host = default_listen(ib->c);
 	struct net_addr		 a;
 	struct sockaddr_storage	 ss;
-	struct evconnlistener	*l;
+	struct transport_listener *l;
 	int			 len;
 
 	net_addr_set(&a, host, port);
@@ -317,32 +277,10 @@ engine_listen_port(struct inbound_rt *ib, uint16_t port, char *err,
 		snprintf(err, errlen, "listen address %s is not an IP", host);
 		return -1;
 	}
-	if (ib->c->stream.network == CONF_NET_KCP) {
-		struct kcp_udp_listener	*kl;
-		const char		*kerr = NULL;
-
-		kl = kcp_udp_listen(ib->eng->base, (struct sockaddr *)&ss,
-		    (socklen_t)len, &ib->c->stream.kcp, kcp_accept_cb, ib,
-		    &kerr);
-		if (kl == NULL) {
-			snprintf(err, errlen, "cannot listen on udp %s:%u: %s",
-			    host, port, kerr != NULL ? kerr : strerror(errno));
-			return -1;
-		}
-		ib->kls = xrealloc(ib->kls, (ib->nkls + 1) * sizeof(*ib->kls));
-		ib->kls[ib->nkls++] = kl;
-		return 0;
-	}
-	l = evconnlistener_new_bind(ib->eng->base, accept_cb, ib,
-	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC,
-	    -1, (struct sockaddr *)&ss, len);
-	if (l == NULL) {
-		snprintf(err, errlen, "cannot listen on %s:%u: %s",
-		    a.family == AF_INET6 ? "[::]" : host, port,
-		    strerror(errno));
+	l = transport_listen(ib->tp, ib->eng->base, (struct sockaddr *)&ss,
+	    (socklen_t)len, listener_conn_cb, listener_shed, ib, err, errlen);
+	if (l == NULL)
 		return -1;
-	}
-	evconnlistener_set_error_cb(l, accept_error_cb);
 	ib->ls = xrealloc(ib->ls, (ib->nls + 1) * sizeof(*ib->ls));
 	ib->ls[ib->nls++] = l;
 	return 0;
@@ -359,33 +297,32 @@ listen_tcp(struct inbound_rt *ib, char *err, size_t errlen)
 	return 0;
 }
 
+/* Free the listeners; keep (keep_shared) those whose sessions share them. */
 static void
-kcp_listeners_free(struct inbound_rt *ib)
+listeners_free(struct inbound_rt *ib, bool keep_shared)
 {
-	size_t	 j;
+	size_t	 i, n = 0;
 
-	for (j = 0; j < ib->nkls; j++)
-		kcp_udp_listener_free(ib->kls[j]);
-	free(ib->kls);
-	ib->kls = NULL;
-	ib->nkls = 0;
+	for (i = 0; i < ib->nls; i++) {
+		if (keep_shared && transport_listener_shared(ib->ls[i]))
+			ib->ls[n++] = ib->ls[i];
+		else
+			transport_listener_free(ib->ls[i]);
+	}
+	ib->nls = n;
+	if (n == 0) {
+		free(ib->ls);
+		ib->ls = NULL;
+	}
 }
 
 void
 engine_inbound_close(struct inbound_rt *ib)
 {
-	size_t	 j;
-
-	for (j = 0; j < ib->nls; j++)
-		evconnlistener_free(ib->ls[j]);
-	free(ib->ls);
-	ib->ls = NULL;
-	ib->nls = 0;
 	/* mKCP sessions share their listener's socket: a retiring worker
-	 * keeps it until its last session ends (kcp_accept_cb refuses new
-	 * ones); otherwise it closes now, and its sessions with it. */
-	if (!ib->retired)
-		kcp_listeners_free(ib);
+	 * keeps it until its last session ends (listener_conn_cb refuses
+	 * new ones); otherwise it closes now, and its sessions with it. */
+	listeners_free(ib, ib->retired);
 	if (ib->dyn != NULL) {
 		dynport_free(ib->dyn);
 		ib->dyn = NULL;
@@ -401,7 +338,7 @@ engine_inbound_retire(struct inbound_rt *ib)
 	engine_inbound_close(ib);
 	if (ib->nsess > 0)
 		return;
-	kcp_listeners_free(ib);
+	listeners_free(ib, false);
 	if (ib->ops != NULL && ib->ops->stop != NULL)
 		ib->ops->stop(ib);
 	free(ib);
@@ -413,7 +350,7 @@ engine_inbound_release(struct inbound_rt *ib)
 	/* Only workers (dynamic ports) are ever retired and freed. */
 	if (--ib->nsess > 0 || !ib->retired)
 		return;
-	kcp_listeners_free(ib);
+	listeners_free(ib, false);
 	if (ib->ops != NULL && ib->ops->stop != NULL)
 		ib->ops->stop(ib);
 	free(ib);

@@ -54,13 +54,11 @@ struct inbound_rt {
 	struct engine			*eng;
 	const struct conf_inbound	*c;
 	const struct inbound_ops	*ops;
-	struct evconnlistener		**ls;
+	struct transport_listener	**ls;		/* TCP or mKCP */
 	size_t				 nls;
-	struct kcp_udp_listener		**kls;		/* mKCP listeners */
 	struct transport		*tp;		/* streamSettings; a
 							   worker's is its
 							   parent's */
-	size_t				 nkls;
 	bool				 no_tcp;	/* start() may set */
 	void				*state;		/* handler's */
 	/*

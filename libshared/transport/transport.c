@@ -162,6 +162,12 @@ transport_free(struct transport *t)
 	free(t);
 }
 
+const struct conf_stream *
+transport_stream(const struct transport *t)
+{
+	return t != NULL ? t->st : NULL;
+}
+
 const char *
 transport_name(const struct transport *t)
 {

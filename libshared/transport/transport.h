@@ -84,12 +84,35 @@ int	transport_check(const struct conf_stream *st, bool server, char *err,
 struct transport *transport_new(const struct conf_stream *st, bool server,
 	    char *err, size_t errlen);
 void	transport_free(struct transport *t);
+/* The settings t was built from (NULL: plain TCP). */
+const struct conf_stream *transport_stream(const struct transport *t);
 /* "tcp", "tls", "ws+tls", ...: for logs. */
 const char *transport_name(const struct transport *t);
 /* The half-close of streams t gives. */
 stream_shutdown_fn *transport_shutdown(const struct transport *t);
 
 /* ---- Server side ---- */
+
+/*
+ * The bottom of a server's stack: a TCP listener (evconnlistener) or an
+ * mKCP one (a UDP socket whose sessions are bufferevent pairs). cb gets
+ * every new stream (the callee's) and its source. Under descriptor
+ * pressure (EMFILE and the like) shed is asked to free one (the oldest
+ * handshake); if it cannot, the TCP listener pauses 100 ms.
+ */
+struct transport_listener;
+typedef void transport_conn_cb(struct bufferevent *bev,
+	    const struct sockaddr *from, void *arg);
+struct transport_listener *transport_listen(const struct transport *t,
+	    struct event_base *base, const struct sockaddr *sa, socklen_t len,
+	    transport_conn_cb *cb, bool (*shed)(void *arg), void *arg,
+	    char *err, size_t errlen);
+/*
+ * mKCP sessions share their listener's socket: such a listener must
+ * outlive its sessions (a retiring dynamic-port worker keeps it).
+ */
+bool	transport_listener_shared(const struct transport_listener *l);
+void	transport_listener_free(struct transport_listener *l);
 
 struct transport_accept_hooks {
 	/* A layer stacked: top owns the previous stream (still handshaking). */
