@@ -208,8 +208,14 @@ conf_outbound_cleanup(struct conf_outbound *out)
 		for (j = 0; j < out->vnext[i].nusers; j++)
 			conf_user_cleanup(&out->vnext[i].users[j]);
 		free(out->vnext[i].users);
+		for (j = 0; j < out->vnext[i].naccounts; j++) {
+			free(out->vnext[i].accounts[j].user);
+			free(out->vnext[i].accounts[j].pass);
+		}
+		free(out->vnext[i].accounts);
 	}
 	free(out->vnext);
+	free(out->proxy_tag);
 	memset(out, 0, sizeof(*out));
 }
 
@@ -346,6 +352,13 @@ conf_server_add_user(struct conf_server *srv)
 {
 	srv->users = conf_grow(srv->users, &srv->nusers, sizeof(*srv->users));
 	return &srv->users[srv->nusers - 1];
+}
+
+struct conf_account *
+conf_accounts_add(struct conf_account **v, size_t *n)
+{
+	*v = conf_grow(*v, n, sizeof(**v));
+	return &(*v)[*n - 1];
 }
 
 struct conf_level *

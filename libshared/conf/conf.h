@@ -187,11 +187,13 @@ struct conf_account {		/* SOCKS username/password */
 	char	*pass;
 };
 
-struct conf_server {		/* VMess vnext entry */
+struct conf_server {		/* vmess vnext, socks/http servers entry */
 	char			*address;
 	uint16_t		 port;
-	struct conf_user	*users;
+	struct conf_user	*users;		/* vmess */
 	size_t			 nusers;
+	struct conf_account	*accounts;	/* socks/http: users[] */
+	size_t			 naccounts;
 };
 
 enum conf_alloc_strategy {
@@ -261,9 +263,12 @@ struct conf_outbound {
 	/* blackhole */
 	bool			 bh_http;	/* response.type == "http" */
 
-	/* vmess */
+	/* vmess vnext; socks and http servers */
 	struct conf_server	*vnext;
 	size_t			 nvnext;
+
+	/* proxySettings.tag: connections are opened through that outbound */
+	char			*proxy_tag;
 };
 
 /*
@@ -375,6 +380,8 @@ struct conf_user	*conf_inbound_add_client(struct conf_inbound *in);
 struct conf_account	*conf_inbound_add_account(struct conf_inbound *in);
 struct conf_server	*conf_outbound_add_server(struct conf_outbound *out);
 struct conf_user	*conf_server_add_user(struct conf_server *srv);
+/* Any list of accounts (a socks/http outbound server's users). */
+struct conf_account	*conf_accounts_add(struct conf_account **v, size_t *n);
 void	conf_kcp_init(struct conf_kcp *k);
 /* Free a stream's TLS settings (the struct stays initialised). */
 void	conf_tls_cleanup(struct conf_tls *t);

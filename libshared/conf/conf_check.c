@@ -330,6 +330,73 @@ chk_inbound(struct chk *k, size_t i)
 	}
 }
 
+/* socks and http outbounds: servers [{address, port, users}]. */
+static void
+chk_proxy_servers(struct chk *k, const char *w,
+    const struct conf_outbound *out)
+{
+	const struct conf_server	*srv;
+	const struct conf_account	*a;
+	char				 ws[160];
+	size_t				 j, u;
+
+	if (out->nvnext == 0)
+		chk_err(k, w, "%s outbound has no server",
+		    conf_proto_name(out->proto));
+	for (j = 0; j < out->nvnext; j++) {
+		srv = &out->vnext[j];
+		snprintf(ws, sizeof(ws), "%s servers[%zu]", w, j);
+		if (srv->address == NULL || *srv->address == '\0')
+			chk_err(k, ws, "address missing");
+		if (srv->port == 0)
+			chk_err(k, ws, "port missing or 0");
+		for (u = 0; u < srv->naccounts; u++) {
+			a = &srv->accounts[u];
+			/* RFC 1929 carries each in one length byte. */
+			if (out->proto == CONF_PROTO_SOCKS &&
+			    (strlen(a->user) > 255 || strlen(a->pass) > 255))
+				chk_err(k, ws, "users[%zu]: user and pass are "
+				    "at most 255 bytes for SOCKS", u);
+		}
+	}
+}
+
+/*
+ * proxySettings.tag: the outbound must exist and the chain must end. Its
+ * connection is a stream carried by that outbound, so only plain TCP
+ * settings apply (4.34 silently drops mKCP there and stacks TLS, which
+ * vtools does not do yet).
+ */
+static void
+chk_proxy_tag(struct chk *k, const char *w, const struct conf_outbound *out)
+{
+	const struct conf_outbound	*o = out;
+	size_t				 hops;
+
+	if (out->stream.network != CONF_NET_TCP || out->stream.tcp.http_header)
+		chk_err(k, w, "proxySettings: the connection goes through "
+		    "outbound \"%.64s\", so network must be tcp without "
+		    "a header", out->proxy_tag);
+	if (out->stream.tls)
+		chk_err(k, w, "proxySettings: TLS over an outbound chain is "
+		    "not supported");
+	if (out->proto == CONF_PROTO_BLACKHOLE)
+		chk_warn(k, w, "proxySettings: a blackhole opens no "
+		    "connection; ignored");
+	for (hops = 0; o != NULL && o->proxy_tag != NULL; hops++) {
+		if (hops > k->c->noutbounds) {
+			chk_err(k, w, "proxySettings: the chain through "
+			    "\"%.64s\" loops", out->proxy_tag);
+			return;
+		}
+		/* A missing tag further down is that outbound's error. */
+		if ((o = conf_find_outbound(k->c, o->proxy_tag)) == NULL &&
+		    hops == 0)
+			chk_err(k, w, "proxySettings: no outbound tagged "
+			    "\"%.64s\"", out->proxy_tag);
+	}
+}
+
 static void
 chk_outbound(struct chk *k, size_t i)
 {
@@ -384,6 +451,8 @@ chk_outbound(struct chk *k, size_t i)
 		break;
 	case CONF_PROTO_SOCKS:
 	case CONF_PROTO_HTTP:
+		chk_proxy_servers(k, w, out);
+		break;
 	case CONF_PROTO_DOKODEMO:
 		chk_err(k, w, "%s is not an outbound protocol",
 		    conf_proto_name(out->proto));
@@ -391,6 +460,8 @@ chk_outbound(struct chk *k, size_t i)
 	default:
 		break;
 	}
+	if (out->proxy_tag != NULL)
+		chk_proxy_tag(k, w, out);
 }
 
 static void

@@ -497,6 +497,37 @@ dj_vmess_out(const struct conf_outbound *out)
 	return o;
 }
 
+/* socks and http outbounds: servers with their users. */
+static struct json_object *
+dj_proxy_out(const struct conf_outbound *out)
+{
+	struct json_object	*o, *vn, *so, *ua, *uo;
+	const struct conf_server *srv;
+	size_t			 i, j;
+
+	vn = json_object_new_array();
+	for (i = 0; i < out->nvnext; i++) {
+		srv = &out->vnext[i];
+		so = json_object_new_object();
+		dj_str(so, "address", srv->address);
+		dj_int(so, "port", srv->port);
+		if (srv->naccounts > 0) {
+			ua = json_object_new_array();
+			for (j = 0; j < srv->naccounts; j++) {
+				uo = json_object_new_object();
+				dj_str(uo, "user", srv->accounts[j].user);
+				dj_str(uo, "pass", srv->accounts[j].pass);
+				json_object_array_add(ua, uo);
+			}
+			dj_add(so, "users", ua);
+		}
+		json_object_array_add(vn, so);
+	}
+	o = json_object_new_object();
+	dj_add(o, "servers", vn);
+	return o;
+}
+
 static struct json_object *
 dj_outbound(const struct conf_outbound *out)
 {
@@ -525,11 +556,21 @@ dj_outbound(const struct conf_outbound *out)
 		json_object_put(s);
 		s = dj_vmess_out(out);
 		break;
+	case CONF_PROTO_SOCKS:
+	case CONF_PROTO_HTTP:
+		json_object_put(s);
+		s = dj_proxy_out(out);
+		break;
 	default:
 		break;
 	}
 	dj_add(o, "settings", s);
 	dj_add(o, "streamSettings", dj_stream(&out->stream));
+	if (dump_set(out->proxy_tag)) {
+		s = json_object_new_object();
+		dj_str(s, "tag", out->proxy_tag);
+		dj_add(o, "proxySettings", s);
+	}
 	s = json_object_new_object();
 	dj_bool(s, "enabled", out->mux_enabled);
 	if (out->mux_enabled)
@@ -871,6 +912,8 @@ di_outbound(FILE *fp, const struct conf_outbound *out)
 	di_stream(fp, &out->stream);
 	if (out->mux_enabled)
 		di_int(fp, "mux", out->mux_concurrency);
+	if (dump_set(out->proxy_tag))
+		di_kv(fp, "proxy", out->proxy_tag);
 	switch (out->proto) {
 	case CONF_PROTO_FREEDOM:
 		di_kv(fp, "domainStrategy",
@@ -883,6 +926,8 @@ di_outbound(FILE *fp, const struct conf_outbound *out)
 		di_kv(fp, "response", out->bh_http ? "http" : "none");
 		break;
 	case CONF_PROTO_VMESS:
+	case CONF_PROTO_SOCKS:
+	case CONF_PROTO_HTTP:
 		for (i = 0; i < out->nvnext; i++) {
 			srv = &out->vnext[i];
 			/* A v6 literal needs brackets to keep its port. */
@@ -896,6 +941,10 @@ di_outbound(FILE *fp, const struct conf_outbound *out)
 				    srv->port);
 			for (j = 0; j < srv->nusers; j++)
 				di_user(fp, "user", &srv->users[j], true);
+			for (j = 0; j < srv->naccounts; j++)
+				fprintf(fp, "account = %s:%s\n",
+				    srv->accounts[j].user,
+				    srv->accounts[j].pass);
 		}
 		break;
 	default:

@@ -42,13 +42,16 @@
  *     vmess:        client=UUID[,alterId=N][,level=N][,email=E] (repeat)
  *                   default.alterId= default.level= detour=TAG
  *                   disableInsecureEncryption=
- *   [outbound TAG]  protocol=freedom|blackhole|vmess sendThrough= network=
+ *   [outbound TAG]  protocol=freedom|blackhole|vmess|socks|http sendThrough= network=
  *                   kcp.*= mux=N|on|off (first [outbound] is the default)
  *     freedom:      domainStrategy= redirect=HOST:PORT userLevel=
  *     blackhole:    response=none|http
+ *                   proxy=TAG (proxySettings.tag)
  *     vmess:        server=HOST:PORT (repeat; starts a vnext entry)
  *                   user=UUID[,alterId=N][,security=S][,level=N][,email=E]
  *                   (repeat; for the last server=)
+ *     socks, http:  server=HOST:PORT (repeat) account=USER:PASS (repeat;
+ *                   for the last server=)
  *   [routing]       domainStrategy=AsIs|IPIfNonMatch|IPOnDemand
  *   [rule]          domain= ip= port= sourcePort= network= source= user=
  *                   inboundTag= protocol= (comma lists, repeat to append)
@@ -431,16 +434,13 @@ ci_set_protocol(struct ci *x, const char *v)
 	if (conf_proto_parse(v, &p) == -1)
 		return ci_msg(x, "unknown protocol \"%.64s\" (%s)", v,
 		    inbound ? "socks, http, dokodemo-door, vmess" :
-		    "freedom, blackhole, vmess");
+		    "freedom, blackhole, vmess, socks, http");
 	if (inbound && (p == CONF_PROTO_FREEDOM || p == CONF_PROTO_BLACKHOLE))
 		return ci_msg(x, "%s is an outbound protocol, not an inbound "
 		    "one", conf_proto_name(p));
 	if (!inbound && p == CONF_PROTO_DOKODEMO)
 		return ci_msg(x, "%s is an inbound protocol, not an outbound "
 		    "one", conf_proto_name(p));
-	if (!inbound && (p == CONF_PROTO_SOCKS || p == CONF_PROTO_HTTP))
-		return ci_msg(x, "protocol %s not supported as an outbound",
-		    conf_proto_name(p));
 	if (inbound)
 		ci_in(x)->proto = p;
 	else
@@ -676,9 +676,19 @@ ci_set_account(struct ci *x, const char *v)
 	struct conf_account	*a;
 	const char		*colon;
 
+	struct conf_outbound	*out;
+
 	if ((colon = strchr(v, ':')) == NULL)
 		return ci_msg(x, "\"%.64s\" is not USER:PASS", v);
-	a = conf_inbound_add_account(ci_in(x));
+	if (x->sect == CI_S_OUTBOUND) {
+		/* socks/http outbound: a user of the last server= */
+		out = ci_out(x);
+		if (out->nvnext == 0)
+			return ci_msg(x, "no server= line before it");
+		a = conf_accounts_add(&out->vnext[out->nvnext - 1].accounts,
+		    &out->vnext[out->nvnext - 1].naccounts);
+	} else
+		a = conf_inbound_add_account(ci_in(x));
 	a->user = xmalloc((size_t)(colon - v) + 1);
 	memcpy(a->user, v, (size_t)(colon - v));
 	a->user[colon - v] = '\0';
@@ -1101,8 +1111,12 @@ static const struct ci_key ci_keys[] = {
 	FIELD(SB(CI_S_OUTBOUND), "userLevel", FREEDOM, CI_T_U32, CI_B_OUT,
 	    struct conf_outbound, user_level, 0, UINT32_MAX),
 	FN(SB(CI_S_OUTBOUND), "response", BLACKHOLE, false, ci_set_response),
-	FN(SB(CI_S_OUTBOUND), "server", VMESS, true, ci_set_server),
+	FN(SB(CI_S_OUTBOUND), "server", VMESS | SOCKS | HTTP, true,
+	    ci_set_server),
 	FN(SB(CI_S_OUTBOUND), "user", VMESS, true, ci_set_user),
+	FN(SB(CI_S_OUTBOUND), "account", SOCKS | HTTP, true, ci_set_account),
+	FIELD(SB(CI_S_OUTBOUND), "proxy", 0, CI_T_STR, CI_B_OUT,
+	    struct conf_outbound, proxy_tag, 0, 0),
 
 	FN(SB(CI_S_ROUTING), "domainStrategy", 0, false, ci_set_route_ds),
 

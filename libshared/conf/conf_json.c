@@ -962,35 +962,49 @@ jx_user(struct jx *x, struct json_object *v, const char *path,
 	}
 }
 
+/*
+ * A list of {user, pass}: a socks or http inbound's accounts, or a socks or
+ * http outbound server's users (which may also carry level and email).
+ */
+static void
+jx_accounts_list(struct jx *x, struct json_object *v, const char *path,
+    const char *key, const char *const *known, struct conf_account **arr,
+    size_t *n)
+{
+	struct json_object	*av, *e;
+	struct conf_account	*a;
+	char			 p[JX_PATH], pi[JX_PATH];
+	size_t			 i, len;
+
+	jx_path(p, path, key);
+	if ((av = jx_has(v, key)) == NULL || !jx_arr(x, av, p))
+		return;
+	len = json_object_array_length(av);
+	for (i = 0; i < len; i++) {
+		e = json_object_array_get_idx(av, i);
+		jx_pathi(pi, p, i);
+		if (!jx_obj(x, e, pi))
+			continue;
+		jx_unknown_keys(x, e, pi, known);
+		a = conf_accounts_add(arr, n);
+		jx_str(x, e, pi, "user", &a->user);
+		jx_str(x, e, pi, "pass", &a->pass);
+		if (a->user == NULL)
+			a->user = xstrdup("");
+		if (a->pass == NULL)
+			a->pass = xstrdup("");
+	}
+}
+
 /* accounts [{user, pass}] of a socks or http inbound. */
 static void
 jx_accounts(struct jx *x, struct json_object *v, const char *path,
     struct conf_inbound *in)
 {
 	static const char *const aknown[] = { "user", "pass", NULL };
-	struct json_object	*av, *e;
-	struct conf_account	*a;
-	char			 p[JX_PATH], pi[JX_PATH];
-	size_t			 i, n;
 
-	jx_path(p, path, "accounts");
-	if ((av = jx_has(v, "accounts")) != NULL && jx_arr(x, av, p)) {
-		n = json_object_array_length(av);
-		for (i = 0; i < n; i++) {
-			e = json_object_array_get_idx(av, i);
-			jx_pathi(pi, p, i);
-			if (!jx_obj(x, e, pi))
-				continue;
-			jx_unknown_keys(x, e, pi, aknown);
-			a = conf_inbound_add_account(in);
-			jx_str(x, e, pi, "user", &a->user);
-			jx_str(x, e, pi, "pass", &a->pass);
-			if (a->user == NULL)
-				a->user = xstrdup("");
-			if (a->pass == NULL)
-				a->pass = xstrdup("");
-		}
-	}
+	jx_accounts_list(x, v, path, "accounts", aknown, &in->accounts,
+	    &in->naccounts);
 }
 
 static void
@@ -1137,6 +1151,40 @@ jx_vmess_out(struct jx *x, struct json_object *v, const char *path,
 	}
 }
 
+/* socks and http outbounds: servers [{address, port, users [{user, pass}]}] */
+static void
+jx_proxy_out(struct jx *x, struct json_object *v, const char *path,
+    struct conf_outbound *out)
+{
+	static const char *const known[] = { "servers", NULL };
+	static const char *const sknown[] = { "address", "port", "users",
+	    NULL };
+	static const char *const uknown[] = { "user", "pass", "level",
+	    "email", NULL };
+	struct json_object	*vv, *e;
+	struct conf_server	*srv;
+	char			 p[JX_PATH], pi[JX_PATH];
+	size_t			 i, n;
+
+	jx_unknown_keys(x, v, path, known);
+	jx_path(p, path, "servers");
+	if ((vv = jx_has(v, "servers")) == NULL || !jx_arr(x, vv, p))
+		return;
+	n = json_object_array_length(vv);
+	for (i = 0; i < n; i++) {
+		e = json_object_array_get_idx(vv, i);
+		jx_pathi(pi, p, i);
+		if (!jx_obj(x, e, pi))
+			continue;
+		jx_unknown_keys(x, e, pi, sknown);
+		srv = conf_outbound_add_server(out);
+		jx_str(x, e, pi, "address", &srv->address);
+		jx_port16(x, e, pi, "port", &srv->port);
+		jx_accounts_list(x, e, pi, "users", uknown, &srv->accounts,
+		    &srv->naccounts);
+	}
+}
+
 static void
 jx_freedom_out(struct jx *x, struct json_object *v, const char *path,
     struct conf_outbound *out)
@@ -1245,11 +1293,6 @@ jx_proto(struct jx *x, struct json_object *o, const char *path, bool inbound)
 	}
 	if (!inbound && (pr == CONF_PROTO_DOKODEMO)) {
 		jx_err(x, p, "%s is an inbound protocol, not an outbound one",
-		    conf_proto_name(pr));
-		return CONF_PROTO_NONE;
-	}
-	if (!inbound && (pr == CONF_PROTO_SOCKS || pr == CONF_PROTO_HTTP)) {
-		jx_err(x, p, "protocol %s not supported as an outbound",
 		    conf_proto_name(pr));
 		return CONF_PROTO_NONE;
 	}
@@ -1393,6 +1436,7 @@ jx_outbound(struct jx *x, struct json_object *v, const char *path)
 	    NULL };
 	static const char *const mknown[] = { "enabled", "concurrency",
 	    NULL };
+	static const char *const pknown[] = { "tag", NULL };
 	struct conf_outbound	*out;
 	struct json_object	*sv;
 	char			 p[JX_PATH];
@@ -1423,15 +1467,25 @@ jx_outbound(struct jx *x, struct json_object *v, const char *path)
 		case CONF_PROTO_BLACKHOLE:
 			jx_blackhole_out(x, sv, p, out);
 			break;
+		case CONF_PROTO_SOCKS:
+		case CONF_PROTO_HTTP:
+			jx_proxy_out(x, sv, p, out);
+			break;
 		default:
 			break;
 		}
 	}
 	jx_path(p, path, "streamSettings");
 	jx_stream(x, jx_has(v, "streamSettings"), p, &out->stream);
-	if (jx_has(v, "proxySettings") != NULL) {
-		jx_path(p, path, "proxySettings");
-		jx_err(x, p, "outbound chaining not supported");
+	jx_path(p, path, "proxySettings");
+	if ((sv = jx_has(v, "proxySettings")) != NULL && jx_obj(x, sv, p)) {
+		jx_unknown_keys(x, sv, p, pknown);
+		jx_str(x, sv, p, "tag", &out->proxy_tag);
+		if (out->proxy_tag == NULL || *out->proxy_tag == '\0') {
+			jx_path(p, p, "tag");
+			jx_err(x, p, "missing: proxySettings names the "
+			    "outbound to go through");
+		}
 	}
 	jx_path(p, path, "mux");
 	if ((sv = jx_has(v, "mux")) != NULL && jx_obj(x, sv, p)) {

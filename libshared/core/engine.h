@@ -146,6 +146,8 @@ extern const struct outbound_ops freedom_outbound_ops;
 extern const struct outbound_ops blackhole_outbound_ops;
 extern const struct inbound_ops vmess_inbound_ops;
 extern const struct outbound_ops vmess_outbound_ops;
+extern const struct outbound_ops socks_outbound_ops;
+extern const struct outbound_ops http_outbound_ops;
 
 /*
  * VMess detour (vmess.md §5.2): fill sw with an account on ib's

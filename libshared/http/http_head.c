@@ -53,6 +53,28 @@ parse_request_line(const uint8_t *p, size_t n, struct http_head *h)
 	return 0;
 }
 
+/* HTTP/1.x SP 3DIGIT [SP reason]: the reason is not kept. */
+static int
+parse_status_line(const uint8_t *p, size_t n, struct http_head *h)
+{
+	size_t	 i;
+
+	if (n < 12 || memcmp(p, "HTTP/1.", 7) != 0 || p[7] < '0' ||
+	    p[7] > '9' || p[8] != ' ')
+		return -1;
+	h->minor = p[7] - '0';
+	for (i = 9; i < 12; i++)
+		if (p[i] < '0' || p[i] > '9')
+			return -1;
+	if (n > 12 && p[12] != ' ')
+		return -1;
+	for (i = 12; i < n; i++)
+		if ((p[i] < ' ' && p[i] != '\t') || p[i] == 0x7f)
+			return -1;
+	h->status = (p[9] - '0') * 100 + (p[10] - '0') * 10 + (p[11] - '0');
+	return 0;
+}
+
 static int
 parse_field(const uint8_t *p, size_t n, struct http_field *f)
 {
@@ -78,8 +100,8 @@ parse_field(const uint8_t *p, size_t n, struct http_field *f)
 	return 0;
 }
 
-ssize_t
-http_head_parse(const uint8_t *p, size_t n, struct http_head *h)
+static ssize_t
+parse_head(const uint8_t *p, size_t n, struct http_head *h, bool response)
 {
 	size_t	 off = 0, len;
 	ssize_t	 le;
@@ -99,7 +121,8 @@ http_head_parse(const uint8_t *p, size_t n, struct http_head *h)
 		if (len > 0 && p[off + len - 1] == '\r')
 			len--;
 		if (first) {
-			if (parse_request_line(p + off, len, h) == -1)
+			if ((response ? parse_status_line(p + off, len, h) :
+			    parse_request_line(p + off, len, h)) == -1)
 				return HTTP_HEAD_BAD;
 			first = false;
 		} else if (len == 0) {
@@ -114,6 +137,18 @@ http_head_parse(const uint8_t *p, size_t n, struct http_head *h)
 		}
 		off += (size_t)le + 1;
 	}
+}
+
+ssize_t
+http_head_parse(const uint8_t *p, size_t n, struct http_head *h)
+{
+	return parse_head(p, n, h, false);
+}
+
+ssize_t
+http_response_parse(const uint8_t *p, size_t n, struct http_head *h)
+{
+	return parse_head(p, n, h, true);
 }
 
 const struct http_field *

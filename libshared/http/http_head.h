@@ -37,6 +37,7 @@ struct http_head {
 	const char		*target;
 	size_t			 tlen;
 	int			 minor;		/* HTTP/1.minor */
+	int			 status;	/* responses: 100..999 */
 	size_t			 nfields;
 	struct http_field	 f[HTTP_HEAD_MAX_FIELDS];
 	size_t			 len;		/* bytes of the whole head */
@@ -48,6 +49,12 @@ struct http_head {
  * Only the first HTTP_HEAD_MAX bytes are ever looked at.
  */
 ssize_t	http_head_parse(const uint8_t *p, size_t n, struct http_head *h);
+
+/*
+ * The same for a response head (status line "HTTP/1.x NNN reason"): no
+ * method or target, h->status set.
+ */
+ssize_t	http_response_parse(const uint8_t *p, size_t n, struct http_head *h);
 
 /* The first field named name (case-insensitive), or NULL. */
 const struct http_field *http_head_get(const struct http_head *h,

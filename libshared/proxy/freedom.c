@@ -23,7 +23,7 @@
 #include "base/log.h"
 #include "base/util.h"
 #include "core/dispatch.h"
-#include "transport/transport.h"
+#include "core/outdial.h"
 #include "core/session.h"
 #include "core/udp.h"
 
@@ -69,7 +69,7 @@ dns_family(enum conf_dstrategy ds)
 static void
 dial_free(struct session *s)
 {
-	transport_dial_cancel(s->out_state);
+	outbound_dial_cancel(s->out_state);
 	s->out_state = NULL;
 	s->out_free = NULL;
 }
@@ -86,7 +86,7 @@ dialed_cb(struct bufferevent *bev, const char *err, void *arg)
 		return;
 	}
 	s->rbev = bev;
-	s->r_shutdown = transport_shutdown(s->out->tp);
+	s->r_shutdown = outbound_dial_shutdown(s->out);
 	session_relay(s);
 }
 
@@ -127,9 +127,8 @@ freedom_open(struct session *s)
 		return;
 	}
 	s->out_free = dial_free;
-	s->out_state = transport_dial(s->out->tp, s->eng->base, s->eng->dns,
-	    &target, family, FREEDOM_TRIES, dialed_cb,
-	    s);
+	s->out_state = outbound_dial(s->out, &target, family, FREEDOM_TRIES,
+	    dialed_cb, s);
 }
 
 /* UDP: one connected socket per flow. */
@@ -258,7 +257,7 @@ fudp_close(struct udp_flow *f)
 static int
 freedom_udp_open(struct udp_flow *f)
 {
-	struct freedom_udp		*u = xcalloc(1, sizeof(*u));
+	struct freedom_udp		*u;
 	struct net_addr			 t;
 	struct sockaddr_storage		 ss;
 	struct evutil_addrinfo		 hints;
@@ -266,13 +265,26 @@ freedom_udp_open(struct udp_flow *f)
 	char				 port[8];
 	int				 len;
 
+	freedom_target(f->out->c, &f->dst, &t);
+	/*
+	 * proxySettings: 4.34 dials the datagrams through the named outbound
+	 * too; the flow becomes that outbound's, to the same target.
+	 */
+	if (f->out->c->proxy_tag != NULL) {
+		if ((f->out = engine_outbound(f->eng,
+		    f->out->c->proxy_tag)) == NULL)
+			return -1;
+		f->dst = t;
+		return f->out->ops->udp_open != NULL ?
+		    f->out->ops->udp_open(f) : -1;
+	}
+	u = xcalloc(1, sizeof(*u));
 	u->f = f;
 	u->fd = -1;
 	u->queue = evbuffer_new();
 	f->out_state = u;
 	f->send = fudp_send;
 	f->out_close = fudp_close;
-	freedom_target(f->out->c, &f->dst, &t);
 	net_addr_normalize(&t);
 	if ((len = net_addr_to_sockaddr(&t, &ss)) != -1)
 		return fudp_connect(u, (struct sockaddr *)&ss,

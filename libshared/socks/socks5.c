@@ -17,7 +17,10 @@
 #include "socks/socks5.h"
 
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <string.h>
+
+#include "net/addr.h"
 
 /*
  * 4.34 reads SOCKS4 strings byte by byte into one 2048-byte buffer and
@@ -381,4 +384,86 @@ socks5_request_encode(uint8_t cmd, const struct socks_addr *a, uint8_t *out,
     size_t cap)
 {
 	return socks5_head_encode(5, cmd, a, out, cap);
+}
+
+ssize_t
+socks5_hello_encode(const char *user, const char *pass, uint8_t *out,
+    size_t cap)
+{
+	size_t	 ul, pl;
+
+	if (user == NULL) {
+		if (cap < 3)
+			return -1;
+		out[0] = 5;
+		out[1] = 1;
+		out[2] = SOCKS_METHOD_NOAUTH;
+		return 3;
+	}
+	ul = strlen(user);
+	pl = strlen(pass);
+	if (ul > 255 || pl > 255 || cap < 3 + 3 + ul + pl)
+		return -1;
+	out[0] = 5;
+	out[1] = 1;
+	out[2] = SOCKS_METHOD_PASSWORD;
+	/* RFC 1929 sub-negotiation, sent without waiting, as 4.34 does. */
+	out[3] = 1;
+	out[4] = (uint8_t)ul;
+	memcpy(out + 5, user, ul);
+	out[5 + ul] = (uint8_t)pl;
+	memcpy(out + 6 + ul, pass, pl);
+	return (ssize_t)(6 + ul + pl);
+}
+
+ssize_t
+socks5_reply_decode(const uint8_t *p, size_t len, struct socks_request *out,
+    const char **errstr)
+{
+	if (len > 0 && p[0] != 5) {
+		*errstr = "not a SOCKS5 reply";
+		return -1;
+	}
+	/* The reply has the request's layout, REP in place of CMD. */
+	return socks5_request_decode(p, len, out, errstr);
+}
+
+void
+socks_addr_to_net(const struct socks_addr *sa, struct net_addr *na)
+{
+	char	 host[256];
+
+	memset(na, 0, sizeof(*na));
+	na->port = sa->port;
+	switch (sa->atyp) {
+	case SOCKS_ATYP_IPV4:
+		na->family = AF_INET;
+		memcpy(na->ip, sa->ip, 4);
+		break;
+	case SOCKS_ATYP_IPV6:
+		na->family = AF_INET6;
+		memcpy(na->ip, sa->ip, 16);
+		break;
+	default:
+		snprintf(host, sizeof(host), "%s", sa->domain);
+		net_addr_set(na, host, sa->port);
+		break;
+	}
+}
+
+void
+socks_addr_from_net(const struct net_addr *na, struct socks_addr *sa)
+{
+	memset(sa, 0, sizeof(*sa));
+	sa->port = na->port;
+	if (na->family == AF_INET) {
+		sa->atyp = SOCKS_ATYP_IPV4;
+		memcpy(sa->ip, na->ip, 4);
+	} else if (na->family == AF_INET6) {
+		sa->atyp = SOCKS_ATYP_IPV6;
+		memcpy(sa->ip, na->ip, 16);
+	} else {
+		sa->atyp = SOCKS_ATYP_DOMAIN;
+		snprintf(sa->domain, sizeof(sa->domain), "%s", na->domain);
+	}
 }

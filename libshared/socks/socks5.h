@@ -115,8 +115,22 @@ ssize_t	socks5_udp_encode(const struct socks_addr *a, uint8_t *out,
 /* 00 5A|5B 0000 00000000 — 8 bytes. */
 ssize_t	socks4_reply_encode(int granted, uint8_t *out, size_t cap);
 
-/* Client side (used by tests and tools that speak SOCKS outward). */
+/* Between the wire's address and the sessions' (net/addr.h). */
+struct net_addr;
+void	socks_addr_to_net(const struct socks_addr *sa, struct net_addr *na);
+void	socks_addr_from_net(const struct net_addr *na, struct socks_addr *sa);
+
+/* Client side (the socks outbound, tests). */
 ssize_t	socks5_request_encode(uint8_t cmd, const struct socks_addr *a,
 	    uint8_t *out, size_t cap);
+/*
+ * The client's opening: 05 01 00 without a user; with one, 05 01 02 and
+ * the RFC 1929 sub-negotiation 01 ULEN USER PLEN PASS right behind it.
+ */
+ssize_t	socks5_hello_encode(const char *user, const char *pass,
+	    uint8_t *out, size_t cap);
+/* 05 REP RSV ATYP BND.ADDR BND.PORT; REP lands in out->cmd. */
+ssize_t	socks5_reply_decode(const uint8_t *p, size_t len,
+	    struct socks_request *out, const char **errstr);
 
 #endif

@@ -140,46 +140,6 @@ refuse(struct session *s, const void *p, size_t n, const char *why)
 	bufferevent_enable(s->cbev, EV_WRITE);
 }
 
-static void
-to_net_addr(const struct socks_addr *sa, struct net_addr *na)
-{
-	char	 host[256];
-
-	memset(na, 0, sizeof(*na));
-	na->port = sa->port;
-	switch (sa->atyp) {
-	case SOCKS_ATYP_IPV4:
-		na->family = AF_INET;
-		memcpy(na->ip, sa->ip, 4);
-		break;
-	case SOCKS_ATYP_IPV6:
-		na->family = AF_INET6;
-		memcpy(na->ip, sa->ip, 16);
-		break;
-	default:
-		snprintf(host, sizeof(host), "%s", sa->domain);
-		net_addr_set(na, host, sa->port);
-		break;
-	}
-}
-
-static void
-from_net_addr(const struct net_addr *na, struct socks_addr *sa)
-{
-	memset(sa, 0, sizeof(*sa));
-	sa->port = na->port;
-	if (na->family == AF_INET) {
-		sa->atyp = SOCKS_ATYP_IPV4;
-		memcpy(sa->ip, na->ip, 4);
-	} else if (na->family == AF_INET6) {
-		sa->atyp = SOCKS_ATYP_IPV6;
-		memcpy(sa->ip, na->ip, 16);
-	} else {
-		sa->atyp = SOCKS_ATYP_DOMAIN;
-		snprintf(sa->domain, sizeof(sa->domain), "%s", na->domain);
-	}
-}
-
 /* BND.ADDR/PORT: the address the client reached us on. */
 static void
 local_addr(struct session *s, struct socks_addr *bnd)
@@ -193,7 +153,7 @@ local_addr(struct session *s, struct socks_addr *bnd)
 	if (getsockname(bufferevent_getfd(s->cbev), (struct sockaddr *)&ss,
 	    &len) == 0)
 		net_addr_from_sockaddr(&na, (struct sockaddr *)&ss);
-	from_net_addr(&na, bnd);
+	socks_addr_from_net(&na, bnd);
 }
 
 static void	socks_read_cb(struct bufferevent *, void *);
@@ -299,7 +259,7 @@ do_request(struct session *s, const uint8_t *p, size_t n)
 		/* 4.34 answers before dialing; clients rely on that timing. */
 		rl = socks5_reply_encode(SOCKS_REP_OK, &bnd, rep, sizeof(rep));
 		bufferevent_write(s->cbev, rep, (size_t)rl);
-		to_net_addr(&rq.addr, &s->dst);
+		socks_addr_to_net(&rq.addr, &s->dst);
 		c->phase = PH_DONE;
 		return (int)used;
 	case SOCKS_CMD_UDP:
@@ -309,7 +269,7 @@ do_request(struct session *s, const uint8_t *p, size_t n)
 			struct net_addr na;
 
 			net_addr_set(&na, ci->socks_ip, bnd.port);
-			from_net_addr(&na, &bnd);
+			socks_addr_from_net(&na, &bnd);
 		}
 		rl = socks5_reply_encode(SOCKS_REP_OK, &bnd, rep, sizeof(rep));
 		bufferevent_write(s->cbev, rep, (size_t)rl);
@@ -348,7 +308,7 @@ do_socks4(struct session *s, const uint8_t *p, size_t n)
 	}
 	socks4_reply_encode(1, rep, sizeof(rep));
 	bufferevent_write(s->cbev, rep, sizeof(rep));
-	to_net_addr(&rq.addr, &s->dst);
+	socks_addr_to_net(&rq.addr, &s->dst);
 	((struct socks_conn *)s->in_state)->phase = PH_DONE;
 	return (int)used;
 }
@@ -428,7 +388,7 @@ socks_udp_reply(struct udp_flow *f, const uint8_t *p, size_t n)
 	ssize_t			 hl;
 	int			 len;
 
-	from_net_addr(&f->dst, &sa);
+	socks_addr_from_net(&f->dst, &sa);
 	hl = socks5_udp_encode(&sa, buf, sizeof(buf));
 	if (hl < 0 || n > sizeof(buf) - (size_t)hl)
 		return;
@@ -469,7 +429,7 @@ socks_udp_read_cb(evutil_socket_t fd, short what, void *arg)
 		hl = socks5_udp_decode(buf, (size_t)n, &h, &err);
 		if (hl <= 0 || h.frag != 0 || hl == n)
 			continue;	/* malformed, fragment, or empty */
-		to_net_addr(&h.addr, &dst);
+		socks_addr_to_net(&h.addr, &dst);
 		f = udp_flow_find(u->ib->eng, u->ib, &src, &dst, u);
 		if (f == NULL)
 			f = udp_flow_new(u->ib->eng, u->ib, &src, &dst, u,

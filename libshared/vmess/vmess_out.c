@@ -22,7 +22,7 @@
 #include "base/util.h"
 #include "mux/mux.h"
 #include "mux/mux_frame.h"
-#include "transport/transport.h"
+#include "core/outdial.h"
 #include "core/session.h"
 #include "core/udp.h"
 #include "vmess/vmess.h"
@@ -72,7 +72,7 @@ struct vout_conn {
 	uint64_t		 origin;	/* its configured account */
 	bool			 connected;	/* the request went out */
 	struct net_addr		 server;	/* where the account points */
-	struct transport_connect *dial;
+	struct outbound_dial	*dial;
 	uint8_t			 hdr[VMESS_REQ_MAX];
 	size_t			 hdrlen;
 	/* UDP flows only */
@@ -302,7 +302,7 @@ conn_end(struct vout_conn *vo)
 {
 	if (on_dynamic(vo) && vo->connected && !vo->vc.resp_done)
 		forget_account(vo->st, vo->acc_id, "gave no response");
-	transport_dial_cancel(vo->dial);
+	outbound_dial_cancel(vo->dial);
 	vmess_conn_cleanup(&vo->vc);
 }
 
@@ -342,7 +342,7 @@ dialed_cb(struct bufferevent *bev, const char *err, void *arg)
 	/* Header first; the relay appends whatever payload is waiting. */
 	evbuffer_add(bufferevent_get_output(bev), vo->hdr, vo->hdrlen);
 	s->rbev = bev;
-	s->r_shutdown = transport_shutdown(s->out->tp);
+	s->r_shutdown = outbound_dial_shutdown(s->out);
 	s->r_codec = &vmess_client_codec;
 	s->r_codec_ctx = &vo->vc;
 	session_relay(s);
@@ -357,8 +357,8 @@ tcp_dial(struct session *s)
 		session_close(s, "vmess: cannot encode the destination");
 		return;
 	}
-	vo->dial = transport_dial(s->out->tp, s->eng->base, s->eng->dns,
-	    &vo->server, AF_UNSPEC, dial_tries(vo), dialed_cb, s);
+	vo->dial = outbound_dial(s->out, &vo->server, AF_UNSPEC,
+	    dial_tries(vo), dialed_cb, s);
 }
 
 static void
@@ -424,8 +424,8 @@ udp_dial(struct udp_flow *f)
 
 	if (next_request(vo, f->out->state, VMESS_CMD_UDP, &f->dst) == -1)
 		return -1;
-	vo->dial = transport_dial(f->out->tp, f->eng->base, f->eng->dns,
-	    &vo->server, AF_UNSPEC, dial_tries(vo), udp_dialed_cb, f);
+	vo->dial = outbound_dial(f->out, &vo->server, AF_UNSPEC,
+	    dial_tries(vo), udp_dialed_cb, f);
 	return 0;
 }
 

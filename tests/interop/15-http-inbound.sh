@@ -169,7 +169,7 @@ check_eq "quick: -socks still there" "hello from vt" curl -s --max-time 10 --soc
 check "quick: -http on the SOCKS port refused" sh -c "! $BIN/vclient -server 127.0.0.1:$VS -id $UUID -http 1080 -test"
 
 # The settings in INI, dumped as JSON and back (accounts, allowTransparent,
-# timeout, userLevel); http is not an outbound.
+# timeout, userLevel); an http outbound needs a server.
 cat >$T/h.ini <<INI
 [inbound h]
 protocol = http
@@ -188,8 +188,8 @@ check_eq "INI → -dump json: the http inbound's settings" \
 $BIN/vclient -c $T/h.ini -dump ini >$T/h2.ini 2>&1
 check "-dump ini reloads to the same JSON" sh -c "$BIN/vclient -c $T/h2.ini -dump json | cmp -s - \$($BIN/vclient -c $T/h.ini -dump json >$T/h.json; echo $T/h.json)"
 check "-dump ini prints the http keys" grep -qx "allowTransparent = true" $T/h2.ini
-check_eq "http as an outbound is refused by name" "1" sh -c \
-    "printf '[outbound x]\nprotocol = http\n' >$T/o.ini; $BIN/vclient -c $T/o.ini -test 2>&1 | grep -c 'protocol http not supported as an outbound'"
+check_eq "an http outbound without a server is refused" "1" sh -c \
+    "printf '[outbound x]\nprotocol = http\n' >$T/o.ini; $BIN/vclient -c $T/o.ini -test 2>&1 | grep -c 'http outbound has no server'"
 check_eq "vserver has no http inbound and says who does" "1" sh -c \
     "printf '[inbound x]\nprotocol = http\nport = 3128\n[outbound d]\nprotocol = freedom\n' >$T/s.ini; $BIN/vserver -c $T/s.ini -test 2>&1 | grep -c vclient"
 check "conf/vclient.json and .ini open SOCKS on 1080 and HTTP on 1081" sh -c \

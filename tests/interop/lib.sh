@@ -74,6 +74,21 @@ check() {
 		notok "$_d"; sed 's/^/#   /' "$T/check.out" | head -20; fi
 }
 
+# check_soon DESC SECS CMD...: like check, but CMD may take up to SECS
+# seconds to come true (a signal handled, a log line flushed under load).
+check_soon() {
+	_d=$1; _s=$2; shift 2
+	_end=$(( $(date +%s) + _s ))
+	while ! "$@" >"$T/check.out" 2>&1; do
+		if [ "$(date +%s)" -ge "$_end" ]; then
+			notok "$_d"; sed 's/^/#   /' "$T/check.out" | head -20
+			return
+		fi
+		sleep 0.2
+	done
+	ok "$_d"
+}
+
 # check_eq DESC EXPECTED CMD...: CMD's stdout must equal EXPECTED.
 check_eq() {
 	_d=$1; _w=$2; shift 2

@@ -554,7 +554,7 @@ test_conf_ini_errors(void **state)
 	    "[inbound]\n"				/* 30 */
 	    "port = 5\n"				/* 31 */
 	    "[outbound]\n"				/* 32 */
-	    "protocol = socks\n"			/* 33 */
+	    "protocol = dokodemo-door\n"		/* 33 */
 	    "[bridge]\n"				/* 34 */
 	    "[inbound d]\n"				/* 35 */
 	    "protocol = dokodemo-door\n"		/* 36 */
@@ -596,8 +596,8 @@ test_conf_ini_errors(void **state)
 	assert_error(f, "t.ini:29: loglevel: unknown level \"loud\" (debug, "
 	    "info, warning, error, none)");
 	assert_error(f, "t.ini:30: [inbound]: protocol is missing");
-	assert_error(f, "t.ini:33: protocol: protocol socks not supported as "
-	    "an outbound");
+	assert_error(f, "t.ini:33: protocol: dokodemo-door is an inbound "
+	    "protocol, not an outbound one");
 	assert_error(f, "t.ini:34: [bridge] needs a name, as in [bridge TAG]");
 	assert_error(f, "t.ini:37: to: give either to= or address= and "
 	    "destPort=, not both");

@@ -861,11 +861,11 @@ test_conf_json_err_unknown_protocol(void **state)
 	struct fx	*f = *state;
 
 	expect_err(f, "{\"inbounds\":[{\"port\":1,\"protocol\":\"sockz\"}],"
-	    "\"outbounds\":[{\"protocol\":\"http\"},{\"protocol\":"
+	    "\"outbounds\":[{\"protocol\":\"vless\"},{\"protocol\":"
 	    "\"dokodemo-door\"}]}", "config.json: inbounds[0].protocol: "
 	    "unknown protocol \"sockz\"");
 	assert_true(conf_diag_has(&f->d, "config.json: outbounds[0].protocol: "
-	    "protocol http not supported"));
+	    "protocol vless not supported"));
 	assert_true(conf_diag_has(&f->d, "outbounds[1].protocol: "
 	    "dokodemo-door is an inbound protocol"));
 	/* Reported once, by the front end, not again by the checks. */

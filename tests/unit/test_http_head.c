@@ -70,6 +70,41 @@ test_http_head_lf_and_body(void **state)
 	free(h);
 }
 
+/* The http outbound reads the CONNECT answer with it. */
+static void
+test_http_head_response(void **state)
+{
+	struct http_head	*h = malloc(sizeof(*h));
+	static const char	*bad[] = { "HTTP/2 200 OK\r\n\r\n",
+	    "HTTP/1.1 20 OK\r\n\r\n", "HTTP/1.1 2000 OK\r\n\r\n",
+	    "HTTP/1.1  200\r\n\r\n", "GET / HTTP/1.1\r\n\r\n",
+	    "HTTP/1.1 200 O\x01K\r\n\r\n", NULL };
+	const char		*s = "HTTP/1.1 407 Proxy Authentication "
+				    "Required\r\nProxy-Authenticate: Basic "
+				    "realm=\"proxy\"\r\n\r\ntunnel";
+	size_t			 i;
+
+	assert_int_equal(http_response_parse((const uint8_t *)s, strlen(s),
+	    h), (ssize_t)strlen(s) - 6);
+	assert_int_equal(h->status, 407);
+	assert_non_null(http_head_get(h, "proxy-authenticate"));
+	s = "HTTP/1.0 200\n\n";
+	assert_int_equal(http_response_parse((const uint8_t *)s, strlen(s),
+	    h), (ssize_t)strlen(s));
+	assert_int_equal(h->status, 200);
+	assert_int_equal(h->minor, 0);
+	assert_int_equal(http_response_parse((const uint8_t *)s, 5, h),
+	    HTTP_HEAD_MORE);
+	for (i = 0; bad[i] != NULL; i++)
+		assert_int_equal(http_response_parse((const uint8_t *)bad[i],
+		    strlen(bad[i]), h), HTTP_HEAD_BAD);
+	/* A request line is no status line, and the other way round. */
+	s = "HTTP/1.1 200 OK\r\n\r\n";
+	assert_int_equal(http_head_parse((const uint8_t *)s, strlen(s), h),
+	    HTTP_HEAD_BAD);
+	free(h);
+}
+
 static void
 test_http_head_malformed(void **state)
 {
@@ -255,6 +290,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_http_head_split),
 		cmocka_unit_test(test_http_head_lf_and_body),
+		cmocka_unit_test(test_http_head_response),
 		cmocka_unit_test(test_http_head_malformed),
 		cmocka_unit_test(test_http_head_limits),
 		cmocka_unit_test(test_http_head_target),

@@ -602,6 +602,38 @@ test_socks_request_encode(void **state)
 	}
 }
 
+/* The socks outbound's side: hello (+ RFC 1929) and the server's reply. */
+static void
+test_socks_client_hello_reply(void **state)
+{
+	struct socks_request	 rp;
+	struct socks_addr	 a;
+	const char		*err = NULL;
+	uint8_t			 buf[600];
+	char			 u[257];
+
+	assert_int_equal(socks5_hello_encode(NULL, NULL, buf, sizeof(buf)), 3);
+	assert_memory_equal(buf, "\x05\x01\x00", 3);
+	assert_int_equal(socks5_hello_encode("su", "sp", buf, sizeof(buf)),
+	    3 + 3 + 4);
+	assert_memory_equal(buf, "\x05\x01\x02\x01\x02su\x02sp", 10);
+	assert_int_equal(socks5_hello_encode("", "", buf, sizeof(buf)), 6);
+	assert_int_equal(socks5_hello_encode("su", "sp", buf, 9), -1);
+	memset(u, 'u', 256);
+	u[256] = '\0';
+	assert_int_equal(socks5_hello_encode(u, "p", buf, sizeof(buf)), -1);
+
+	socks_test_addr(&a, SOCKS_ATYP_IPV4, NULL, 1080);
+	assert_int_equal(socks5_reply_encode(SOCKS_REP_OK, &a, buf,
+	    sizeof(buf)), 10);
+	SPLIT_CHECK(socks5_reply_decode, buf, 10, &rp);
+	assert_int_equal(rp.cmd, SOCKS_REP_OK);
+	assert_int_equal(rp.addr.port, 1080);
+	buf[0] = 4;
+	assert_int_equal(socks5_reply_decode(buf, 10, &rp, &err), -1);
+	assert_non_null(err);
+}
+
 static void
 test_socks_encode_unencodable(void **state)
 {
@@ -703,6 +735,7 @@ main(void)
 		cmocka_unit_test(test_socks_udp_encode),
 		cmocka_unit_test(test_socks_socks4_reply_encode),
 		cmocka_unit_test(test_socks_request_encode),
+		cmocka_unit_test(test_socks_client_hello_reply),
 		cmocka_unit_test(test_socks_encode_unencodable),
 		cmocka_unit_test(test_socks_encode_cap_too_small),
 	};
