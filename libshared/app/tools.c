@@ -12,15 +12,15 @@ static const struct inbound_ops *const vserver_in[] = {
 };
 /* socks and http outbounds: an upstream proxy, also under proxySettings. */
 static const struct outbound_ops *const vserver_out[] = {
-	&freedom_outbound_ops, &blackhole_outbound_ops, &socks_outbound_ops,
-	&http_outbound_ops, NULL
+	&freedom_outbound_ops, &blackhole_outbound_ops, &dns_outbound_ops,
+	&socks_outbound_ops, &http_outbound_ops, NULL
 };
 static const struct inbound_ops *const vclient_in[] = {
 	&socks_inbound_ops, &http_inbound_ops, &dokodemo_inbound_ops, NULL
 };
 static const struct outbound_ops *const vclient_out[] = {
 	&vmess_outbound_ops, &freedom_outbound_ops, &blackhole_outbound_ops,
-	&socks_outbound_ops, &http_outbound_ops, NULL
+	&dns_outbound_ops, &socks_outbound_ops, &http_outbound_ops, NULL
 };
 static const struct inbound_ops *const vportal_in[] = {
 	&vmess_inbound_ops, &dokodemo_inbound_ops, NULL

@@ -203,6 +203,7 @@ conf_outbound_cleanup(struct conf_outbound *out)
 	free(out->send_through);
 	conf_stream_cleanup(&out->stream);
 	free(out->redirect);
+	free(out->dns_address);
 	for (i = 0; i < out->nvnext; i++) {
 		free(out->vnext[i].address);
 		for (j = 0; j < out->vnext[i].nusers; j++)
@@ -278,6 +279,7 @@ conf_cleanup(struct conf *c)
 		free(c->portals[i].domain);
 	}
 	free(c->portals);
+	conf_dns_cleanup(&c->dns);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -498,6 +500,7 @@ static const char *const conf_proto_names[CONF_PROTO_MAX] = {
 	[CONF_PROTO_FREEDOM] = "freedom",
 	[CONF_PROTO_BLACKHOLE] = "blackhole",
 	[CONF_PROTO_HTTP] = "http",
+	[CONF_PROTO_DNS] = "dns",
 };
 
 const char *

@@ -33,6 +33,7 @@ enum conf_proto {
 	CONF_PROTO_FREEDOM,
 	CONF_PROTO_BLACKHOLE,
 	CONF_PROTO_HTTP,	/* HTTP proxy inbound */
+	CONF_PROTO_DNS,		/* dns outbound */
 	CONF_PROTO_MAX
 };
 
@@ -263,6 +264,11 @@ struct conf_outbound {
 	/* blackhole */
 	bool			 bh_http;	/* response.type == "http" */
 
+	/* dns: where forwarded queries go instead of the destination */
+	char			*dns_address;
+	uint16_t		 dns_port;
+	unsigned		 dns_network;	/* CONF_NETBIT_*, 0 = as sent */
+
 	/* vmess vnext; socks and http servers */
 	struct conf_server	*vnext;
 	size_t			 nvnext;
@@ -303,6 +309,35 @@ struct conf_reverse_end {	/* bridge or portal */
 #define CONF_HS_PER_SOURCE_MAX		1048576	/* Linux's fs.nr_open */
 
 /*
+ * The dns object (V2Ray 4.34 app/dns). A hosts entry maps a key as
+ * written ("full:a.com", "domain:b.com", "c.com") to IPs or to one alias
+ * name; a server is "localhost" (system resolver) or an address, tried on
+ * UDP port (0 = 53).
+ */
+struct conf_dns_host {
+	char			*key;
+	struct conf_strv	 values;
+};
+
+struct conf_dns_server {
+	char			*address;
+	uint16_t		 port;
+	struct conf_strv	 domains;
+	struct conf_strv	 expect_ips;
+	char			*client_ip;
+};
+
+struct conf_dns {
+	bool			 present;
+	struct conf_dns_host	*hosts;		/* sorted by key */
+	size_t			 nhosts;
+	struct conf_dns_server	*servers;
+	size_t			 nservers;
+	char			*client_ip;
+	char			*tag;
+};
+
+/*
  * "metrics" (a vtools key; V2Ray ignores it, INI [metrics]): where the
  * Prometheus text, the status page and /status.json are served.
  */
@@ -336,6 +371,7 @@ struct conf {
 	size_t			 nbridges;
 	struct conf_reverse_end	*portals;
 	size_t			 nportals;
+	struct conf_dns		 dns;
 };
 
 enum conf_format {
@@ -371,6 +407,12 @@ struct conf_rule	*conf_add_rule(struct conf *c);
 struct conf_level	*conf_get_level(struct conf *c, uint32_t level, bool create);
 
 void	conf_strv_push(struct conf_strv *sv, const char *s);
+/* The dns object's entries (conf_dns.c). */
+struct conf_dns_host	*conf_dns_add_host(struct conf_dns *d);
+struct conf_dns_server	*conf_dns_add_server(struct conf_dns *d);
+/* 4.34 walks the hosts keys sorted: matches answer in that order. */
+void	conf_dns_sort_hosts(struct conf_dns *d);
+void	conf_dns_cleanup(struct conf_dns *d);
 void	conf_strv_free(struct conf_strv *sv);
 
 /* More append helpers (each returns a zeroed, default-initialised slot). */

@@ -13,6 +13,7 @@
 #include <arpa/inet.h>
 
 #include "base/util.h"
+#include "dns/dns.h"
 #include "stats/stats.h"
 #include "transport/transport.h"
 
@@ -530,7 +531,9 @@ chk_rule(struct chk *k, size_t i)
 		    r->source_port);
 	for (j = 0; j < r->inbound_tag.n; j++) {
 		t = r->inbound_tag.v[j];
-		if (!chk_tags_has(&k->sources, t))
+		/* The dns object's queries carry its tag (dns.c). */
+		if (!chk_tags_has(&k->sources, t) && (k->c->dns.tag == NULL ||
+		    strcmp(t, k->c->dns.tag) != 0))
 			chk_warn(k, w, "inboundTag \"%.64s\" names no inbound "
 			    "or bridge", t);
 	}
@@ -611,6 +614,7 @@ conf_check(const struct conf *c, struct conf_diag *d)
 {
 	struct chk	k;
 	size_t		i;
+	char		dnserr[256];
 
 	k.c = c;
 	k.d = d;
@@ -629,6 +633,8 @@ conf_check(const struct conf *c, struct conf_diag *d)
 		chk_err(&k, "policy.system.handshakePerSource", "%d out of "
 		    "range 0..%d (0 = no cap)", c->hs_per_source,
 		    CONF_HS_PER_SOURCE_MAX);
+	if (vdns_check(&c->dns, dnserr, sizeof(dnserr)) == -1)
+		chk_err(&k, "dns", "%s", dnserr);
 	chk_index(&k);
 	chk_tags_dups(&k, &k.inbounds, "inbound", true);
 	for (i = 0; i < c->ninbounds; i++)

@@ -556,6 +556,14 @@ dj_outbound(const struct conf_outbound *out)
 		json_object_put(s);
 		s = dj_vmess_out(out);
 		break;
+	case CONF_PROTO_DNS:
+		if (out->dns_network != 0)
+			dj_str(s, "network",
+			    conf_network_name(out->dns_network));
+		dj_opt(s, "address", out->dns_address);
+		if (out->dns_port != 0)
+			dj_int(s, "port", out->dns_port);
+		break;
 	case CONF_PROTO_SOCKS:
 	case CONF_PROTO_HTTP:
 		json_object_put(s);
@@ -616,6 +624,52 @@ dj_reverse_ends(const struct conf_reverse_end *v, size_t n)
 	return a;
 }
 
+/*
+ * The dns object as 4.34 reads it: a list value only when there is one, a
+ * server with nothing but an address as a plain string.
+ */
+static void
+dj_dns(struct json_object *root, const struct conf_dns *d)
+{
+	const struct conf_dns_server	*ds;
+	struct json_object		*o, *h, *a, *so;
+	size_t				 i;
+
+	if (!d->present)
+		return;
+	o = json_object_new_object();
+	h = json_object_new_object();
+	for (i = 0; i < d->nhosts; i++) {
+		if (d->hosts[i].values.n == 1)
+			dj_str(h, d->hosts[i].key, d->hosts[i].values.v[0]);
+		else
+			dj_strv(h, d->hosts[i].key, &d->hosts[i].values);
+	}
+	dj_add(o, "hosts", h);
+	a = json_object_new_array();
+	for (i = 0; i < d->nservers; i++) {
+		ds = &d->servers[i];
+		if (ds->port == 0 && ds->domains.n == 0 &&
+		    ds->expect_ips.n == 0 && !dump_set(ds->client_ip)) {
+			json_object_array_add(a, json_object_new_string(
+			    ds->address != NULL ? ds->address : ""));
+			continue;
+		}
+		so = json_object_new_object();
+		dj_opt(so, "address", ds->address);
+		if (ds->port != 0)
+			dj_int(so, "port", ds->port);
+		dj_strv(so, "domains", &ds->domains);
+		dj_strv(so, "expectIps", &ds->expect_ips);
+		dj_opt(so, "clientIp", ds->client_ip);
+		json_object_array_add(a, so);
+	}
+	dj_add(o, "servers", a);
+	dj_opt(o, "clientIp", d->client_ip);
+	dj_opt(o, "tag", d->tag);
+	dj_add(root, "dns", o);
+}
+
 void
 conf_dump_json(const struct conf *c, FILE *fp)
 {
@@ -652,6 +706,7 @@ conf_dump_json(const struct conf *c, FILE *fp)
 			    c->nportals));
 		dj_add(root, "reverse", o);
 	}
+	dj_dns(root, &c->dns);
 	fputs(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
 	    JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE), fp);
 	fputc('\n', fp);
@@ -925,6 +980,15 @@ di_outbound(FILE *fp, const struct conf_outbound *out)
 	case CONF_PROTO_BLACKHOLE:
 		di_kv(fp, "response", out->bh_http ? "http" : "none");
 		break;
+	case CONF_PROTO_DNS:
+		if (out->dns_network != 0)
+			di_kv(fp, "dns.network",
+			    conf_network_name(out->dns_network));
+		if (dump_set(out->dns_address))
+			di_kv(fp, "address", out->dns_address);
+		if (out->dns_port != 0)
+			di_int(fp, "port", out->dns_port);
+		break;
 	case CONF_PROTO_VMESS:
 	case CONF_PROTO_SOCKS:
 	case CONF_PROTO_HTTP:
@@ -1002,6 +1066,38 @@ di_stats(FILE *fp, const struct conf *c)
 		di_bool(fp, "resetOnReload", true);
 }
 
+/* [dns] with its hosts, then one [dns server] per server, in order. */
+static void
+di_dns(FILE *fp, const struct conf_dns *d)
+{
+	const struct conf_dns_server	*ds;
+	size_t				 i, j;
+
+	if (!d->present)
+		return;
+	fprintf(fp, "\n[dns]\n");
+	if (dump_set(d->tag))
+		di_kv(fp, "tag", d->tag);
+	if (dump_set(d->client_ip))
+		di_kv(fp, "clientIp", d->client_ip);
+	/* One value a line keeps every line short; repeats append. */
+	for (i = 0; i < d->nhosts; i++)
+		for (j = 0; j < d->hosts[i].values.n; j++)
+			fprintf(fp, "host = %s %s\n", d->hosts[i].key,
+			    d->hosts[i].values.v[j]);
+	for (i = 0; i < d->nservers; i++) {
+		ds = &d->servers[i];
+		fprintf(fp, "\n[dns server]\n");
+		di_kv(fp, "address", ds->address);
+		if (ds->port != 0)
+			di_int(fp, "port", ds->port);
+		di_strv(fp, "domains", &ds->domains);
+		di_strv(fp, "expectIps", &ds->expect_ips);
+		if (dump_set(ds->client_ip))
+			di_kv(fp, "clientIp", ds->client_ip);
+	}
+}
+
 void
 conf_dump_ini(const struct conf *c, FILE *fp)
 {
@@ -1049,4 +1145,5 @@ conf_dump_ini(const struct conf *c, FILE *fp)
 		di_section(fp, "portal", c->portals[i].tag);
 		di_kv(fp, "domain", c->portals[i].domain);
 	}
+	di_dns(fp, &c->dns);
 }

@@ -58,6 +58,11 @@
  *                   outboundTag= balancerTag=
  *   [bridge TAG]    domain=
  *   [portal TAG]    domain=
+ *   [dns]           tag= clientIp= host=KEY ADDRESS|ALIAS (repeat; a
+ *                   repeated KEY adds an address)
+ *   [dns server]    address= port= domains= expectIps= clientIp= (one
+ *                   section per server, in order)
+ *   [outbound TAG]  dns: address= port= dns.network=tcp|udp
  *
  * Booleans: true/false, yes/no, on/off, 1/0. Every problem is reported as
  * "file:line: message" and parsing goes on, so one run shows them all.
@@ -78,7 +83,7 @@
 
 /* inih's 200-byte line buffer, less the newline and the NUL. */
 #define CI_LINE_MAX	198
-#define CI_MAXKEYS	96
+#define CI_MAXKEYS	128
 #define CI_LABEL	80
 
 enum ci_sect {
@@ -94,7 +99,9 @@ enum ci_sect {
 	CI_S_BRIDGE,
 	CI_S_PORTAL,
 	CI_S_STATS,		/* [stats] */
-	CI_S_METRICS		/* [metrics] */
+	CI_S_METRICS,		/* [metrics] */
+	CI_S_DNS,		/* [dns] */
+	CI_S_DNSSRV		/* [dns server] */
 };
 
 #define SB(s)		(1u << (s))
@@ -120,7 +127,8 @@ enum ci_base {
 	CI_B_OUT,
 	CI_B_KCP,
 	CI_B_RULE,
-	CI_B_REV
+	CI_B_REV,
+	CI_B_DNSSRV
 };
 
 struct ci;
@@ -159,6 +167,7 @@ struct ci {
 	int			 system_line;
 	int			 stats_line;
 	int			 metrics_line;
+	int			 dns_line;
 	char			 msg[256];
 };
 
@@ -243,6 +252,8 @@ ci_base(struct ci *x, enum ci_base b)
 	case CI_B_REV:
 		return x->sect == CI_S_BRIDGE ? &x->c->bridges[x->idx] :
 		    &x->c->portals[x->idx];
+	case CI_B_DNSSRV:
+		return &x->c->dns.servers[x->c->dns.nservers - 1];
 	case CI_B_NONE:
 		break;
 	}
@@ -987,12 +998,71 @@ ci_set_rule_network(struct ci *x, const char *v)
 	return NULL;
 }
 
+/* Setters for [dns], [dns server] and the dns outbound. */
+
+/* "KEY ADDRESS": a repeated KEY adds to its entry, as a JSON list. */
+static const char *
+ci_set_dns_host(struct ci *x, const char *v)
+{
+	struct conf_dns		*d = &x->c->dns;
+	struct conf_dns_host	*h = NULL;
+	char			*copy, *key, *val;
+	size_t			 i;
+
+	copy = xstrdup(v);
+	for (val = copy; *val != '\0' && !isspace((unsigned char)*val); val++)
+		;
+	if (*val != '\0')
+		*val++ = '\0';
+	key = copy;
+	val = ci_trim(val);
+	if (*key == '\0' || *val == '\0' || strchr(val, ' ') != NULL) {
+		free(copy);
+		return ci_msg(x, "\"%.64s\": want KEY ADDRESS (one address a "
+		    "line; repeat the key for more)", v);
+	}
+	for (i = 0; i < d->nhosts; i++)
+		if (strcmp(d->hosts[i].key, key) == 0)
+			h = &d->hosts[i];
+	if (h == NULL) {
+		h = conf_dns_add_host(d);
+		h->key = xstrdup(key);
+	}
+	conf_strv_push(&h->values, val);
+	free(copy);
+	return NULL;
+}
+
+static const char *
+ci_set_dns_port(struct ci *x, const char *v)
+{
+	const char	*msg;
+	long long	 n;
+
+	if ((msg = ci_int(x, v, 0, 65535, &n)) != NULL)
+		return msg;
+	if (x->sect == CI_S_DNSSRV)
+		x->c->dns.servers[x->c->dns.nservers - 1].port = (uint16_t)n;
+	else
+		ci_out(x)->dns_port = (uint16_t)n;
+	return NULL;
+}
+
+static const char *
+ci_set_dns_network(struct ci *x, const char *v)
+{
+	if (conf_network_parse(v, &ci_out(x)->dns_network) == -1)
+		return ci_msg(x, "unknown network \"%.64s\" (tcp or udp)", v);
+	return NULL;
+}
+
 #define SOCKS		PB(CONF_PROTO_SOCKS)
 #define DOKO		PB(CONF_PROTO_DOKODEMO)
 #define VMESS		PB(CONF_PROTO_VMESS)
 #define FREEDOM		PB(CONF_PROTO_FREEDOM)
 #define BLACKHOLE	PB(CONF_PROTO_BLACKHOLE)
 #define HTTP		PB(CONF_PROTO_HTTP)
+#define DNSOUT		PB(CONF_PROTO_DNS)
 
 #define FN(sects, name, protos, rep, fn)				\
 	{ sects, name, protos, rep, CI_T_FN, CI_B_NONE, 0, 0, 0, fn }
@@ -1142,6 +1212,26 @@ static const struct ci_key ci_keys[] = {
 
 	FIELD(S_REV, "domain", 0, CI_T_STR, CI_B_REV,
 	    struct conf_reverse_end, domain, 0, 0),
+
+	FIELD(SB(CI_S_DNS), "tag", 0, CI_T_STR, CI_B_CONF, struct conf,
+	    dns.tag, 0, 0),
+	FIELD(SB(CI_S_DNS), "clientIp", 0, CI_T_STR, CI_B_CONF, struct conf,
+	    dns.client_ip, 0, 0),
+	FN(SB(CI_S_DNS), "host", 0, true, ci_set_dns_host),
+	FIELD(SB(CI_S_DNSSRV), "address", 0, CI_T_STR, CI_B_DNSSRV,
+	    struct conf_dns_server, address, 0, 0),
+	FN(SB(CI_S_DNSSRV) | SB(CI_S_OUTBOUND), "port", DNSOUT, false,
+	    ci_set_dns_port),
+	{ SB(CI_S_DNSSRV), "domains", 0, true, CI_T_LIST, CI_B_DNSSRV,
+	  offsetof(struct conf_dns_server, domains), 0, 0, NULL },
+	{ SB(CI_S_DNSSRV), "expectIps", 0, true, CI_T_LIST, CI_B_DNSSRV,
+	  offsetof(struct conf_dns_server, expect_ips), 0, 0, NULL },
+	FIELD(SB(CI_S_DNSSRV), "clientIp", 0, CI_T_STR, CI_B_DNSSRV,
+	    struct conf_dns_server, client_ip, 0, 0),
+	FIELD(SB(CI_S_OUTBOUND), "address", DNSOUT, CI_T_STR, CI_B_OUT,
+	    struct conf_outbound, dns_address, 0, 0),
+	FN(SB(CI_S_OUTBOUND), "dns.network", DNSOUT, false,
+	    ci_set_dns_network),
 };
 
 #define CI_NKEYS	(sizeof(ci_keys) / sizeof(ci_keys[0]))
@@ -1173,6 +1263,10 @@ ci_sect_name(enum ci_sect s)
 		return "stats";
 	case CI_S_METRICS:
 		return "metrics";
+	case CI_S_DNS:
+		return "dns";
+	case CI_S_DNSSRV:
+		return "dns server";
 	case CI_S_NONE:
 	case CI_S_SKIP:
 		break;
@@ -1332,6 +1426,9 @@ ci_finish(struct ci *x)
 	case CI_S_OUTBOUND:
 		ci_finish_bound(x);
 		break;
+	case CI_S_DNS:
+		conf_dns_sort_hosts(&x->c->dns);
+		break;
 	default:
 		break;
 	}
@@ -1356,6 +1453,7 @@ static const struct {
 	{ "portal", CI_S_PORTAL, CI_ARG_NEED },
 	{ "stats", CI_S_STATS, CI_ARG_NONE },
 	{ "metrics", CI_S_METRICS, CI_ARG_NONE },
+	{ "dns", CI_S_DNS, CI_ARG_OPT },
 };
 
 /* A section that may come once: true the first time, else reported. */
@@ -1411,6 +1509,14 @@ ci_begin(struct ci *x, enum ci_sect s, const char *arg)
 		break;
 	case CI_S_METRICS:
 		ci_once(x, s, &x->metrics_line);
+		break;
+	case CI_S_DNS:
+		ci_once(x, s, &x->dns_line);
+		x->c->dns.present = true;
+		break;
+	case CI_S_DNSSRV:
+		conf_dns_add_server(&x->c->dns);
+		x->c->dns.present = true;
 		break;
 	case CI_S_INBOUND:
 		conf_add_inbound(x->c)->tag = *arg != '\0' ? xstrdup(arg) :
@@ -1483,7 +1589,7 @@ ci_header(struct ci *x, const char *p, size_t n)
 	if (i == sizeof(ci_kinds) / sizeof(ci_kinds[0])) {
 		ci_err(x, x->line, "unknown section [%.64s] (log, policy, "
 		    "inbound, outbound, routing, rule, bridge, portal, stats, "
-		    "metrics)", kind);
+		    "metrics, dns)", kind);
 		return;
 	}
 	if (ci_kinds[i].arg == CI_ARG_NEED && *arg == '\0') {
@@ -1499,6 +1605,14 @@ ci_header(struct ci *x, const char *p, size_t n)
 	sect = ci_kinds[i].sect;
 	if (sect == CI_S_POLICY && strcasecmp(arg, "system") == 0)
 		sect = CI_S_SYSTEM;
+	/* [dns server] is one of dns.servers. */
+	if (sect == CI_S_DNS && strcasecmp(arg, "server") == 0)
+		sect = CI_S_DNSSRV;
+	else if (sect == CI_S_DNS && *arg != '\0') {
+		ci_err(x, x->line, "[dns] takes no name but \"server\", got "
+		    "\"%.64s\"", arg);
+		return;
+	}
 	if (ci_begin(x, sect, arg))
 		x->sect = sect;
 }

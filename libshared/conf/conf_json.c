@@ -1245,12 +1245,27 @@ jx_blackhole_out(struct jx *x, struct json_object *v, const char *path,
 	}
 }
 
+static void
+jx_dns_out(struct jx *x, struct json_object *v, const char *path,
+    struct conf_outbound *out)
+{
+	static const char *const known[] = { "network", "address", "port",
+	    NULL };
+	int64_t	port;
+
+	jx_unknown_keys(x, v, path, known);
+	jx_network(x, v, path, "network", &out->dns_network);
+	jx_str(x, v, path, "address", &out->dns_address);
+	if (jx_int(x, v, path, "port", 0, 65535, &port) == 1)
+		out->dns_port = (uint16_t)port;
+}
+
 /* V2Ray knows these but this toolkit does not implement them. */
 static bool
 jx_proto_known_elsewhere(const char *s)
 {
 	static const char *const names[] = { "shadowsocks", "vless",
-	    "trojan", "mtproto", "dns", "loopback", NULL };
+	    "trojan", "mtproto", "loopback", NULL };
 	size_t	i;
 
 	for (i = 0; names[i] != NULL; i++)
@@ -1467,6 +1482,9 @@ jx_outbound(struct jx *x, struct json_object *v, const char *path)
 		case CONF_PROTO_BLACKHOLE:
 			jx_blackhole_out(x, sv, p, out);
 			break;
+		case CONF_PROTO_DNS:
+			jx_dns_out(x, sv, p, out);
+			break;
 		case CONF_PROTO_SOCKS:
 		case CONF_PROTO_HTTP:
 			jx_proxy_out(x, sv, p, out);
@@ -1671,6 +1689,98 @@ jx_routing(struct jx *x, struct json_object *v)
 		jx_err(x, "routing.balancers", "balancers not supported");
 }
 
+/* The dns object (infra/conf/dns.go); a hosts value may also be a list. */
+static void
+jx_dns_server(struct jx *x, struct json_object *e, const char *path)
+{
+	static const char *const known[] = { "address", "port", "domains",
+	    "expectIps", "clientIp", NULL };
+	struct conf_dns_server	*ds;
+	int64_t			 port;
+
+	if (json_object_is_type(e, json_type_string)) {
+		ds = conf_dns_add_server(&x->c->dns);
+		ds->address = xstrdup(json_object_get_string(e));
+		return;
+	}
+	if (!jx_obj(x, e, path)) {
+		if (e == NULL || json_object_is_type(e, json_type_null))
+			jx_err(x, path, "expected a server, got null");
+		return;
+	}
+	jx_unknown_keys(x, e, path, known);
+	ds = conf_dns_add_server(&x->c->dns);
+	jx_str(x, e, path, "address", &ds->address);
+	if (jx_int(x, e, path, "port", 0, 65535, &port) == 1)
+		ds->port = (uint16_t)port;
+	jx_strlist(x, e, path, "domains", &ds->domains);
+	jx_strlist(x, e, path, "expectIps", &ds->expect_ips);
+	jx_str(x, e, path, "clientIp", &ds->client_ip);
+}
+
+static void
+jx_dns(struct jx *x, struct json_object *v)
+{
+	static const char *const known[] = { "servers", "hosts", "clientIp",
+	    "tag", NULL };
+	struct conf_dns		*d = &x->c->dns;
+	struct conf_dns_host	*h;
+	struct json_object	*av, *e;
+	struct json_object_iterator it, end;
+	char			 p[JX_PATH], pi[JX_PATH];
+	size_t			 i, n;
+
+	if (!jx_obj(x, v, "dns"))
+		return;
+	d->present = true;
+	jx_unknown_keys(x, v, "dns", known);
+	jx_str(x, v, "dns", "clientIp", &d->client_ip);
+	jx_str(x, v, "dns", "tag", &d->tag);
+	if ((av = jx_has(v, "servers")) != NULL &&
+	    jx_arr(x, av, "dns.servers")) {
+		n = json_object_array_length(av);
+		for (i = 0; i < n; i++) {
+			jx_pathi(pi, "dns.servers", i);
+			jx_dns_server(x, json_object_array_get_idx(av, i), pi);
+		}
+	}
+	if ((av = jx_has(v, "hosts")) == NULL || !jx_obj(x, av, "dns.hosts"))
+		return;
+	it = json_object_iter_begin(av);
+	end = json_object_iter_end(av);
+	for (; !json_object_iter_equal(&it, &end);
+	    json_object_iter_next(&it)) {
+		jx_path(p, "dns.hosts", json_object_iter_peek_name(&it));
+		e = json_object_iter_peek_value(&it);
+		if (json_object_is_type(e, json_type_string)) {
+			h = conf_dns_add_host(d);
+			h->key = xstrdup(json_object_iter_peek_name(&it));
+			conf_strv_push(&h->values, json_object_get_string(e));
+			continue;
+		}
+		if (!json_object_is_type(e, json_type_array)) {
+			jx_type_err(x, p, "an address or a list of addresses",
+			    e);
+			continue;
+		}
+		h = conf_dns_add_host(d);
+		h->key = xstrdup(json_object_iter_peek_name(&it));
+		n = json_object_array_length(e);
+		for (i = 0; i < n; i++) {
+			if (!json_object_is_type(json_object_array_get_idx(e,
+			    i), json_type_string)) {
+				jx_pathi(pi, p, i);
+				jx_type_err(x, pi, "an address",
+				    json_object_array_get_idx(e, i));
+				continue;
+			}
+			conf_strv_push(&h->values, json_object_get_string(
+			    json_object_array_get_idx(e, i)));
+		}
+	}
+	conf_dns_sort_hosts(d);
+}
+
 static void
 jx_reverse(struct jx *x, struct json_object *v)
 {
@@ -1729,16 +1839,11 @@ jx_top(struct jx *x, struct json_object *top)
 	    "inbound", "outbound", "inboundDetour", "outboundDetour", "port",
 	    "routing", "dns", "policy", "reverse", "transport", "api",
 	    "stats", "metrics", NULL };
-	static const char *const unsupported[] = { "dns", NULL };
 	struct conf		*c = x->c;
 	struct json_object	*v;
 	int64_t			 port;
-	size_t			 i;
 
 	jx_unknown_keys(x, top, "", known);
-	for (i = 0; unsupported[i] != NULL; i++)
-		if (jx_has(top, unsupported[i]) != NULL)
-			jx_warn(x, unsupported[i], "not supported, ignored");
 	if ((v = jx_get(top, "log")) != NULL)
 		jx_log(x, v);
 	if ((v = jx_has(top, "policy")) != NULL)
@@ -1758,6 +1863,8 @@ jx_top(struct jx *x, struct json_object *top)
 		jx_routing(x, v);
 	if ((v = jx_has(top, "reverse")) != NULL)
 		jx_reverse(x, v);
+	if ((v = jx_has(top, "dns")) != NULL)
+		jx_dns(x, v);
 }
 
 /* 1-based line and byte column of offset off. */

@@ -24,6 +24,7 @@
 #include "base/util.h"
 #include "core/session.h"
 #include "core/udp.h"
+#include "dns/dns.h"
 #include "route/route.h"
 #include "sniff/sniff.h"
 #include "stats/stats.h"
@@ -37,7 +38,7 @@ struct dispatch {
 	struct event		*sniff_timer;
 	unsigned		 alive;		/* sniffers still racing */
 	int			 attempts;
-	struct evdns_getaddrinfo_request *dns_req;
+	struct vdns_req		*dns_req;	/* dns/dns.c */
 	bool			 resolved_done;
 	struct route_ip		 ips[DNS_MAX_IPS];
 	size_t			 nips;
@@ -54,12 +55,7 @@ dispatch_free(struct session *s)
 		return;
 	if (d->sniff_timer != NULL)
 		event_free(d->sniff_timer);
-	if (d->dns_req != NULL) {
-		/* The callback runs with EVUTIL_EAI_CANCEL and sees d->s NULL. */
-		d->s = NULL;
-		evdns_getaddrinfo_cancel(d->dns_req);
-		return;
-	}
+	vdns_cancel(d->dns_req);
 	free(d);
 	s->out_state = NULL;
 	s->out_free = NULL;
@@ -273,42 +269,23 @@ dispatch_addrinfo_ips(const struct evutil_addrinfo *res, struct route_ip *ips,
 }
 
 static void
-dns_cb(int result, struct evutil_addrinfo *res, void *arg)
+dns_cb(int rcode, const struct route_ip *ips, size_t nips, void *arg)
 {
 	struct dispatch		*d = arg;
 
 	d->dns_req = NULL;
-	if (d->s == NULL) {	/* session went away: cancelled */
-		if (res != NULL)
-			evutil_freeaddrinfo(res);
-		free(d);
-		return;
-	}
 	d->resolved_done = true;
-	d->nips = dispatch_addrinfo_ips(res, d->ips, DNS_MAX_IPS);
-	if (res != NULL)
-		evutil_freeaddrinfo(res);
+	d->nips = nips < DNS_MAX_IPS ? nips : DNS_MAX_IPS;
+	memcpy(d->ips, ips, d->nips * sizeof(*ips));
 	route_session(d);
 }
 
+/* Through the dns object (hosts, servers, cache), as 4.34's router. */
 static void
 resolve(struct dispatch *d)
 {
-	struct session		*s = d->s;
-	struct evutil_addrinfo	 hints;
-	struct evdns_getaddrinfo_request *req;
-
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	/*
-	 * NULL means dns_cb already ran (hosts file, failure) and may have
-	 * freed d: only a pending request is remembered.
-	 */
-	req = evdns_getaddrinfo(s->eng->dns, s->dst.domain, NULL, &hints,
+	d->dns_req = vdns_lookup(d->s->eng->vdns, d->s->dst.domain, AF_UNSPEC,
 	    dns_cb, d);
-	if (req != NULL)
-		d->dns_req = req;
 }
 
 /* A name about to be dialed directly that the table guards. */

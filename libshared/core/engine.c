@@ -20,6 +20,7 @@
 
 #include "base/log.h"
 #include "core/dynport.h"
+#include "dns/dns.h"
 #include "base/util.h"
 #include "net/srccap.h"
 #include "core/udp.h"
@@ -450,6 +451,8 @@ engine_new_from(const struct tool *t, struct event_base *base, struct conf *c,
 		if (eng->dns != NULL)
 			evdns_base_load_hosts(eng->dns, NULL);
 	}
+	if ((eng->vdns = vdns_new(eng, &c->dns, err, errlen)) == NULL)
+		goto fail;
 	/* Portals are outbounds too, after the configured ones (§2.3). */
 	np = t->portals != NULL ? c->nportals : 0;
 	eng->portal_confs = xcalloc(np, sizeof(*eng->portal_confs));
@@ -536,6 +539,8 @@ engine_free(struct engine *eng)
 		session_close(s, NULL);
 	while (!LIST_EMPTY(&eng->flows))
 		udp_flow_close(LIST_FIRST(&eng->flows));
+	vdns_free(eng->vdns);
+	eng->vdns = NULL;
 	for (i = 0; i < eng->ninbounds; i++)
 		if (eng->inbounds[i].ops != NULL &&
 		    eng->inbounds[i].ops->stop != NULL)

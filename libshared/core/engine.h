@@ -85,6 +85,7 @@ TAILQ_HEAD(session_list, session);
 struct engine {
 	struct event_base	*base;
 	struct evdns_base	*dns;
+	struct vdns		*vdns;		/* dns/dns.c: the dns object */
 	const struct tool	*tool;
 	struct conf		*conf;		/* owned */
 	struct route_table	*rt;
@@ -144,6 +145,7 @@ extern const struct inbound_ops http_inbound_ops;
 extern const struct inbound_ops dokodemo_inbound_ops;
 extern const struct outbound_ops freedom_outbound_ops;
 extern const struct outbound_ops blackhole_outbound_ops;
+extern const struct outbound_ops dns_outbound_ops;
 extern const struct inbound_ops vmess_inbound_ops;
 extern const struct outbound_ops vmess_outbound_ops;
 extern const struct outbound_ops socks_outbound_ops;

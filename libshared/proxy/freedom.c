@@ -26,6 +26,7 @@
 #include "core/outdial.h"
 #include "core/session.h"
 #include "core/udp.h"
+#include "dns/dns.h"
 
 #define FREEDOM_TRIES	5
 #define UDP_QUEUE_MAX	16
@@ -112,7 +113,7 @@ checked_address(const struct session *s, int family, struct net_addr *t)
 }
 
 static void
-freedom_open(struct session *s)
+freedom_connect(struct session *s)
 {
 	struct net_addr	 target;
 	int		 family = dns_family(s->out->c->domain_strategy);
@@ -131,12 +132,59 @@ freedom_open(struct session *s)
 	    dialed_cb, s);
 }
 
+static void
+useip_free(struct session *s)
+{
+	vdns_cancel(s->out_state);
+	s->out_state = NULL;
+	s->out_free = NULL;
+}
+
+static void
+useip_cb(int rcode, const struct route_ip *ips, size_t nips, void *arg)
+{
+	struct session	*s = arg;
+
+	s->out_state = NULL;
+	s->out_free = NULL;
+	/* As 4.34: a failed lookup dials the name (system resolver). */
+	if (nips > 0) {
+		s->dst_resolved = true;
+		s->dst_ips = xcalloc(nips, sizeof(*s->dst_ips));
+		memcpy(s->dst_ips, ips, nips * sizeof(*ips));
+		s->ndst_ips = nips;
+	}
+	freedom_connect(s);
+}
+
+/*
+ * UseIP, UseIPv4, UseIPv6: the dns object (hosts, servers, cache) picks
+ * the address, as 4.34's resolveIP; AsIs dials the name.
+ */
+static void
+freedom_open(struct session *s)
+{
+	struct net_addr	 t;
+
+	freedom_target(s->out->c, &s->dst, &t);
+	if (s->out->c->domain_strategy == CONF_DS_ASIS || s->dst_resolved ||
+	    t.family != 0 || strcmp(t.domain, s->dst.domain) != 0) {
+		freedom_connect(s);
+		return;
+	}
+	s->out_free = useip_free;
+	s->out_state = vdns_lookup(s->eng->vdns, t.domain,
+	    dns_family(s->out->c->domain_strategy), useip_cb, s);
+}
+
 /* UDP: one connected socket per flow. */
 struct freedom_udp {
 	struct udp_flow	*f;
 	int		 fd;
 	struct event	*ev;
 	struct evdns_getaddrinfo_request *req;
+	struct vdns_req	*vreq;		/* UseIP* */
+	uint16_t	 port;
 	bool		 resolving;
 	/* Datagrams that arrive while the name is being resolved. */
 	struct evbuffer	*queue;
@@ -245,6 +293,7 @@ fudp_close(struct udp_flow *f)
 		return;
 	if (u->req != NULL)
 		evdns_getaddrinfo_cancel(u->req);
+	vdns_cancel(u->vreq);
 	if (u->ev != NULL)
 		event_free(u->ev);
 	if (u->fd != -1)
@@ -254,15 +303,60 @@ fudp_close(struct udp_flow *f)
 	f->out_state = NULL;
 }
 
+/* The name through the system resolver, as 4.34's AsIs dial. */
+static void
+fudp_lookup_system(struct freedom_udp *u, const char *name)
+{
+	struct evutil_addrinfo		 hints;
+	struct evdns_getaddrinfo_request *req;
+	char				 port[8];
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = dns_family(u->f->out->c->domain_strategy);
+	hints.ai_socktype = SOCK_DGRAM;
+	snprintf(port, sizeof(port), "%u", u->port);
+	u->resolving = true;	/* queue datagrams until the answer */
+	req = evdns_getaddrinfo(u->f->eng->dns, name, port, &hints,
+	    fudp_dns_cb, u);
+	/* NULL: the callback already ran (hosts file or failure). */
+	if (req != NULL)
+		u->req = req;
+}
+
+static void
+fudp_vdns_cb(int rcode, const struct route_ip *ips, size_t nips, void *arg)
+{
+	struct freedom_udp	*u = arg;
+	struct net_addr		 a;
+	struct sockaddr_storage	 ss;
+	int			 len;
+
+	u->vreq = NULL;
+	if (nips == 0) {
+		fudp_lookup_system(u, u->f->dst.domain);
+		return;
+	}
+	u->resolving = false;
+	memset(&a, 0, sizeof(a));
+	a.family = ips[0].family;
+	memcpy(a.ip, ips[0].addr, sizeof(a.ip));
+	a.port = u->port;
+	if (!dispatch_flow_allowed(u->f, ips, nips))
+		log_info("freedom: udp to %s: its address is blocked by "
+		    "routing", u->f->dst.domain);
+	else if ((len = net_addr_to_sockaddr(&a, &ss)) == -1 ||
+	    fudp_connect(u, (struct sockaddr *)&ss, (socklen_t)len) == -1)
+		log_info("freedom: udp to %s: cannot connect",
+		    u->f->dst.domain);
+	fudp_flush_queue(u);
+}
+
 static int
 freedom_udp_open(struct udp_flow *f)
 {
 	struct freedom_udp		*u;
 	struct net_addr			 t;
 	struct sockaddr_storage		 ss;
-	struct evutil_addrinfo		 hints;
-	struct evdns_getaddrinfo_request *req;
-	char				 port[8];
 	int				 len;
 
 	freedom_target(f->out->c, &f->dst, &t);
@@ -289,16 +383,15 @@ freedom_udp_open(struct udp_flow *f)
 	if ((len = net_addr_to_sockaddr(&t, &ss)) != -1)
 		return fudp_connect(u, (struct sockaddr *)&ss,
 		    (socklen_t)len);
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = dns_family(f->out->c->domain_strategy);
-	hints.ai_socktype = SOCK_DGRAM;
-	snprintf(port, sizeof(port), "%u", t.port);
-	u->resolving = true;	/* queue datagrams until the answer */
-	req = evdns_getaddrinfo(f->eng->dns, t.domain, port, &hints,
-	    fudp_dns_cb, u);
-	/* NULL: the callback already ran (hosts file or failure). */
-	if (req != NULL)
-		u->req = req;
+	u->port = t.port;
+	if (f->out->c->domain_strategy == CONF_DS_ASIS ||
+	    strcmp(t.domain, f->dst.domain) != 0) {
+		fudp_lookup_system(u, t.domain);
+		return 0;
+	}
+	u->resolving = true;
+	u->vreq = vdns_lookup(f->eng->vdns, t.domain,
+	    dns_family(f->out->c->domain_strategy), fudp_vdns_cb, u);
 	return 0;
 }
 

@@ -577,7 +577,7 @@ test_conf_ini_errors(void **state)
 	assert_error(f, "t.ini:12: section header without a closing ']'");
 	assert_error(f, "t.ini:13: unknown section [weird] (log, policy, "
 	    "inbound, outbound, routing, rule, bridge, portal, stats, "
-	    "metrics)");
+	    "metrics, dns)");
 	assert_error(f, "t.ini:16: expected KEY = VALUE, a [section] or a "
 	    "comment, got \"junk line\"");
 	assert_error(f, "t.ini:17: missing key before '='");

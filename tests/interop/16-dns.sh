@@ -1,0 +1,157 @@
+#!/bin/sh
+# The dns object and the dns outbound (issue 16), against a DNS server this
+# test starts (dnslib): `servers` with a port, `hosts` (full, domain:, a
+# list) over the server, the cache, IPIfNonMatch routing a name by the
+# address the dns object gives, freedom UseIP, and a dns outbound behind a
+# dokodemo-door answering A/AAAA itself (UDP and TCP) and forwarding the
+# rest. The same config then runs in v2ray 4.34 and must answer alike.
+. "$(dirname "$0")/lib.sh"
+need_v2ray
+D="python3 $ROOT/tests/helpers/dnsd.py"
+
+DP=$(free_port); DP2=$(free_port); HP=$(free_port)
+start dnsd $D serve $DP $T/queries.log
+start dnsd2 $D serve $DP2 $T/queries2.log alt
+start web python3 -m http.server --bind 127.0.0.1 --directory $T/www $HP
+mkdir -p $T/www && echo ok >$T/www/index.html
+
+# conf SOCKS DOKODEMO [EXTRA-HOSTS]: one config for both tools.
+conf() {
+cat <<JSON
+{"log": {"loglevel": "debug"},
+ "dns": {"tag": "dns-app", "hosts": {"full:h.test": "10.3.3.3",
+   "domain:hd.test": "10.4.4.4", "local.test": "127.0.0.1",
+   "alias.test": "a.test"${3:-}},
+   "servers": [{"address": "127.0.0.1", "port": $DP, "expectIps": ["10.0.0.0/8"]},
+     {"address": "127.0.0.1", "port": $DP2, "domains": ["domain:prio.test"]}]},
+ "inbounds": [
+  {"tag": "socks-in", "port": $1, "listen": "127.0.0.1", "protocol": "socks"},
+  {"tag": "dns-in", "port": $2, "listen": "127.0.0.1",
+   "protocol": "dokodemo-door",
+   "settings": {"address": "127.0.0.1", "port": $DP, "network": "tcp,udp"}}],
+ "outbounds": [
+  {"tag": "block", "protocol": "blackhole"},
+  {"tag": "direct", "protocol": "freedom",
+   "settings": {"domainStrategy": "UseIP"}},
+  {"tag": "redir", "protocol": "freedom",
+   "settings": {"redirect": "127.0.0.1:$HP"}},
+  {"tag": "dns-out", "protocol": "dns"}],
+ "routing": {"domainStrategy": "IPIfNonMatch", "rules": [
+  {"type": "field", "inboundTag": ["dns-app"], "outboundTag": "direct"},
+  {"type": "field", "inboundTag": ["dns-in"], "outboundTag": "dns-out"},
+  {"type": "field", "domain": ["full:local.test"], "outboundTag": "direct"},
+  {"type": "field", "ip": ["10.9.9.9/32", "10.3.3.3/32"],
+   "outboundTag": "redir"}]}}
+JSON
+}
+SP=$(free_port); KP=$(free_port); VSP=$(free_port); VKP=$(free_port)
+# vtools also takes a list as a hosts value (4.34 takes one address).
+conf $SP $KP ', "list.test": ["10.7.7.1", "fd00::7"]' >$T/vt.json
+conf $VSP $VKP >$T/v2.json
+start vclient $BIN/vclient -c $T/vt.json
+start v2ray v2ray -config $T/v2.json
+for p in $DP $DP2 $HP $SP $KP $VSP $VKP; do
+	wait_port $p || { show_log vclient; show_log v2ray; exit 1; }
+done
+# The dns outbound: A/AAAA answered by the dns object, 4.34's way. One
+# line per question: QUESTION|WHAT VTOOLS ANSWERS|DESCRIPTION; "vt" in
+# the last field: a vtools extension v2ray does not take.
+A="NOERROR flags=qr,aa,rd,ra ttl=600 id=ok q=ok"
+NX="NXDOMAIN flags=qr,aa,rd,ra ttl=- id=ok q=ok -"
+MX="NOERROR flags=qr,aa,rd,ra ttl=300 id=ok q=ok MX 10 mail.mx.test."
+cat >$T/cases <<CASES
+a.test A|$A A 10.1.1.1|dns outbound answers A over UDP from the server
+a.test A tcp|$A A 10.1.1.1|dns outbound answers over TCP too
+h.test A|$A A 10.3.3.3|hosts full: overrides the server
+x.hd.test A|$A A 10.4.4.4|hosts domain: covers subdomains
+alias.test A|$A A 10.1.1.1|hosts alias is looked up at the server
+local.test AAAA|$A AAAA ::1|hosts 127.0.0.1 also answers ::1
+list.test AAAA|$A AAAA fd00::7|hosts list|vt
+a.test AAAA|NOERROR flags=qr,aa,rd,ra ttl=- id=ok q=ok -|no AAAA: NOERROR, no answer
+both.test AAAA|$A AAAA fd00::5|AAAA from the server
+both.test A|$A A 10.5.5.5|A of a name with both
+nx.test A|$NX|NXDOMAIN passes through
+mx.test MX|$MX|other types are forwarded to the server
+mx.test MX tcp|$MX|forwarded over TCP as well
+prio.test A|$A A 172.10.10.10|a server whose domains match is asked first
+pub.test A|$A A 172.0.2.7|an answer outside expectIps falls to the next server
+altonly.test A|$NX|an NXDOMAIN ends the lookup (no fallback)
+CASES
+# ask PORT: every question of the cases, one answer a line, to stdout.
+ask() {
+	set --
+	while IFS='|' read -r qq w d x; do set -- "$@" "$qq"; done <$T/cases
+	$D query $P "$@"
+}
+P=$KP ask >$T/vt.out
+i=0
+while IFS='|' read -r qq w d x; do
+	i=$((i + 1))
+	check_eq "$d ($qq)" "$w" sed -n ${i}p $T/vt.out
+done <$T/cases
+# The cache: a.test was asked four times above (UDP, TCP, alias, AAAA),
+# the server saw one A query; a 1 s TTL is asked again once it ran out.
+check_eq "answers are cached (one A query for a.test)" "1" \
+    grep -c '^a.test A$' $T/queries.log
+$D query $KP "short.test A" "short.test A" "sleep 1.3" "short.test A" \
+    >/dev/null
+check_eq "the cache honours the TTL (1 s)" "2" \
+    grep -c '^short.test A$' $T/queries.log
+
+# Routing: IPIfNonMatch routes a name by the address the dns object gives.
+cu() { curl -s --max-time 5 -x socks5h://127.0.0.1:$1 "$2"; }
+check_eq "IPIfNonMatch: web.test (10.9.9.9 at the server) goes to redir" \
+    "ok" cu $SP http://web.test/
+check_eq "IPIfNonMatch: h.test (10.3.3.3 in hosts) goes to redir" \
+    "ok" cu $SP http://h.test/
+check_eq "IPIfNonMatch: other.test (10.8.8.8) falls to the blackhole" \
+    "" cu $SP http://other.test/
+check_eq "freedom UseIP dials what hosts says (local.test)" "ok" \
+    cu $SP http://local.test:$HP/
+
+# v2ray 4.34 with the same config gives the same answers.
+P=$VKP ask >$T/v2.out
+i=0
+while IFS='|' read -r qq w d x; do
+	i=$((i + 1))
+	[ "$x" = vt ] && continue
+	[ -n "${VT_DNS_SHOW:-}" ] && echo "# v2ray: $qq: $(sed -n ${i}p $T/v2.out)"
+	check_eq "as v2ray 4.34: $qq" "$(sed -n ${i}p $T/v2.out)" \
+	    sed -n ${i}p $T/vt.out
+done <$T/cases
+for u in http://web.test/ http://h.test/ http://other.test/ \
+    http://local.test:$HP/; do
+	check_eq "routed as v2ray 4.34: $u" "$(cu $VSP $u)" cu $SP $u
+done
+
+# The dns object's queries are routed: a rule sends them over VMess to a
+# vserver, whose freedom reaches the server (as 4.34's dispatcher does).
+ID=$(cat /proc/sys/kernel/random/uuid); VP=$(free_port); SP2=$(free_port)
+cat >$T/vs.json <<JSON
+{"log": {"access": "$T/vs-access.log", "loglevel": "info"},
+ "inbounds": [{"port": $VP, "listen": "127.0.0.1", "protocol": "vmess",
+   "settings": {"clients": [{"id": "$ID"}]}}],
+ "outbounds": [{"protocol": "freedom"}]}
+JSON
+cat >$T/vc.json <<JSON
+{"dns": {"tag": "dns-app", "servers": [{"address": "127.0.0.1", "port": $DP}]},
+ "inbounds": [{"port": $SP2, "listen": "127.0.0.1", "protocol": "socks"}],
+ "outbounds": [{"tag": "block", "protocol": "blackhole"},
+  {"tag": "redir", "protocol": "freedom",
+   "settings": {"redirect": "127.0.0.1:$HP"}},
+  {"tag": "proxy", "protocol": "vmess", "settings": {"vnext": [
+   {"address": "127.0.0.1", "port": $VP, "users": [{"id": "$ID"}]}]}}],
+ "routing": {"domainStrategy": "IPIfNonMatch", "rules": [
+  {"type": "field", "inboundTag": ["dns-app"], "outboundTag": "proxy"},
+  {"type": "field", "ip": ["10.11.11.11/32"], "outboundTag": "redir"}]}}
+JSON
+start vserver $BIN/vserver -c $T/vs.json
+start vclient2 $BIN/vclient -c $T/vc.json
+wait_port $VP && wait_port $SP2 || { show_log vserver; show_log vclient2; exit 1; }
+check_eq "a name resolved through VMess routes by its address" "ok" \
+    cu $SP2 http://viavmess.test/
+# The access log is flushed every second.
+seen() { i=0; while [ $i -lt 30 ]; do grep -q "$1" "$2" 2>/dev/null &&
+	return 0; sleep 0.1; i=$((i + 1)); done; return 1; }
+check "the query reached the DNS server through vserver" \
+    seen "accepted udp:127.0.0.1:$DP" $T/vs-access.log
