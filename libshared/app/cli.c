@@ -16,6 +16,7 @@
 
 #include "core/engine.h"
 #include "app/quick.h"
+#include "app/startcheck.h"
 #include "base/log.h"
 #include "base/util.h"
 #include "stats/metrics.h"
@@ -246,6 +247,13 @@ app_load(struct conf_diag *d)
 		rc = metrics_flag(c, app.cl->metrics, d);
 	if (rc == 0)
 		rc = engine_check_tool(app.t, c, d);
+	/*
+	 * What start does short of binding (geo files, log files), so that
+	 * -test predicts it and a reload that would fail keeps the old
+	 * configuration; -dump only prints.
+	 */
+	if (rc == 0 && app.cl->dump == NULL)
+		rc = startcheck(c, d);
 	if (rc != 0) {
 		conf_cleanup(c);
 		free(c);
@@ -467,8 +475,11 @@ app_main(const struct tool *t, int argc, char **argv)
 	mallopt(M_MMAP_THRESHOLD, 1 << 20);
 	mallopt(M_TRIM_THRESHOLD, 8 << 20);
 	if (log_configure(&c->log) == -1) {
-		fprintf(stderr, "%s: cannot open log file: %s\n", t->name,
+		/* Name the file: opening each again says which one fails. */
+		snprintf(err, sizeof(err), "cannot open log file: %s",
 		    strerror(errno));
+		startcheck_logs(&c->log, err, sizeof(err));
+		fprintf(stderr, "%s: %s\n", t->name, err);
 		conf_cleanup(c);
 		free(c);
 		quick_free(&q);

@@ -504,6 +504,16 @@ static const char *const conf_proto_names[CONF_PROTO_MAX] = {
 };
 
 const char *
+conf_inbound_listen(const struct conf_inbound *in)
+{
+	if (in->listen != NULL && *in->listen != '\0')
+		return in->listen;
+	/* A local proxy open to the LAN is a surprise nobody wants. */
+	return in->proto == CONF_PROTO_SOCKS || in->proto == CONF_PROTO_HTTP ?
+	    "127.0.0.1" : "0.0.0.0";
+}
+
+const char *
 conf_proto_name(enum conf_proto p)
 {
 	if ((unsigned)p >= CONF_PROTO_MAX)

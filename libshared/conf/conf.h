@@ -236,7 +236,9 @@ struct conf_inbound {
 
 	/* http (accounts above, as socks) */
 	bool			 http_transparent;	/* allowTransparent */
-	int			 http_timeout;		/* s; 0 = policy's */
+	int			 http_timeout;		/* s; 0 = policy's;
+							   also socks' and
+							   dokodemo's */
 
 	/* vmess */
 	struct conf_user	*clients;
@@ -460,6 +462,12 @@ int	conf_check(const struct conf *c, struct conf_diag *d);
 /* Write the effective configuration (conf_dump.c). */
 void	conf_dump_json(const struct conf *c, FILE *fp);
 void	conf_dump_ini(const struct conf *c, FILE *fp);
+
+/*
+ * The address an inbound binds: its listen, else 127.0.0.1 for a local
+ * proxy (socks, http) and 0.0.0.0 for the rest (engine and -dump agree).
+ */
+const char *conf_inbound_listen(const struct conf_inbound *in);
 
 /* Small parsers shared by both front ends (conf.c). 0 ok, -1 bad. */
 const char *conf_proto_name(enum conf_proto p);

@@ -88,7 +88,7 @@ dump_refresh(int sec, char *buf, size_t size, bool *minutes)
 static const char *
 dump_listen(const struct conf_inbound *in)
 {
-	return dump_set(in->listen) ? in->listen : "0.0.0.0";
+	return conf_inbound_listen(in);
 }
 
 /* JSON. */
@@ -356,6 +356,8 @@ dj_socks_in(const struct conf_inbound *in)
 	dj_accounts(o, in);
 	dj_bool(o, "udp", in->socks_udp);
 	dj_opt(o, "ip", in->socks_ip);
+	if (in->http_timeout > 0)
+		dj_int(o, "timeout", in->http_timeout);
 	dj_int(o, "userLevel", in->user_level);
 	return o;
 }
@@ -382,6 +384,8 @@ dj_dokodemo_in(const struct conf_inbound *in)
 	dj_int(o, "port", in->dk_port);
 	dj_str(o, "network", conf_network_name(in->dk_network));
 	dj_bool(o, "followRedirect", in->dk_follow_redirect);
+	if (in->http_timeout > 0)
+		dj_int(o, "timeout", in->http_timeout);
 	dj_int(o, "userLevel", in->user_level);
 	return o;
 }
@@ -918,11 +922,11 @@ di_inbound(FILE *fp, const struct conf_inbound *in)
 			    in->accounts[i].user : "",
 			    in->accounts[i].pass != NULL ?
 			    in->accounts[i].pass : "");
-		if (in->proto == CONF_PROTO_HTTP) {
+		if (in->http_timeout > 0)
+			di_int(fp, "timeout", in->http_timeout);
+		if (in->proto == CONF_PROTO_HTTP)
 			di_bool(fp, "allowTransparent", in->http_transparent);
-			if (in->http_timeout > 0)
-				di_int(fp, "timeout", in->http_timeout);
-		} else {
+		else {
 			di_bool(fp, "udp", in->socks_udp);
 			if (dump_set(in->socks_ip))
 				di_kv(fp, "ip", in->socks_ip);
@@ -936,6 +940,8 @@ di_inbound(FILE *fp, const struct conf_inbound *in)
 		di_kv(fp, "dokodemo.network",
 		    conf_network_name(in->dk_network));
 		di_bool(fp, "followRedirect", in->dk_follow_redirect);
+		if (in->http_timeout > 0)
+			di_int(fp, "timeout", in->http_timeout);
 		di_int(fp, "userLevel", in->user_level);
 		break;
 	case CONF_PROTO_VMESS:

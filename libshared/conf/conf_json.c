@@ -1030,10 +1030,8 @@ jx_socks_in(struct jx *x, struct json_object *v, const char *path,
 	jx_bool(x, v, path, "udp", &in->socks_udp);
 	jx_str(x, v, path, "ip", &in->socks_ip);
 	jx_uint32(x, v, path, "userLevel", &in->user_level);
-	if (jx_has(v, "timeout") != NULL) {
-		jx_path(p, path, "timeout");
-		jx_warn(x, p, "deprecated, ignored; use policy connIdle");
-	}
+	/* Deprecated in 4.34 but still connIdle at level 0. */
+	jx_intr(x, v, path, "timeout", 0, INT32_MAX, &in->http_timeout);
 }
 
 static void
@@ -1056,7 +1054,6 @@ jx_dokodemo_in(struct jx *x, struct json_object *v, const char *path,
 {
 	static const char *const known[] = { "address", "port", "network",
 	    "followRedirect", "userLevel", "timeout", NULL };
-	char	p[JX_PATH];
 
 	jx_unknown_keys(x, v, path, known);
 	jx_str(x, v, path, "address", &in->dk_address);
@@ -1064,10 +1061,7 @@ jx_dokodemo_in(struct jx *x, struct json_object *v, const char *path,
 	jx_network(x, v, path, "network", &in->dk_network);
 	jx_bool(x, v, path, "followRedirect", &in->dk_follow_redirect);
 	jx_uint32(x, v, path, "userLevel", &in->user_level);
-	if (jx_has(v, "timeout") != NULL) {
-		jx_path(p, path, "timeout");
-		jx_warn(x, p, "deprecated, ignored; use policy connIdle");
-	}
+	jx_intr(x, v, path, "timeout", 0, INT32_MAX, &in->http_timeout);
 }
 
 static void

@@ -256,11 +256,7 @@ listener_shed(void *arg)
 static const char *
 default_listen(const struct conf_inbound *ci)
 {
-	if (ci->listen != NULL)
-		return ci->listen;
-	/* A local proxy open to the LAN is a surprise nobody wants. */
-	return ci->proto == CONF_PROTO_SOCKS || ci->proto == CONF_PROTO_HTTP ?
-	    "127.0.0.1" : "0.0.0.0";
+	return conf_inbound_listen(ci);
 }
 
 int
@@ -427,7 +423,7 @@ engine_new_from(const struct tool *t, struct event_base *base, struct conf *c,
     struct engine *prev, char *err, size_t errlen)
 {
 	struct engine	*eng = xcalloc(1, sizeof(*eng));
-	char		 rerr[256];
+	char		 rerr[512];
 	size_t		 i, np;
 
 	raise_nofile();

@@ -47,6 +47,9 @@ session_new(struct engine *eng, struct inbound_rt *in,
 		net_addr_from_sockaddr(&s->src, from);
 	s->level = in != NULL ? in->c->user_level : 0;
 	s->policy = conf_policy(eng->conf, s->level);
+	/* 4.34's socks, http and dokodemo "timeout": connIdle at level 0. */
+	if (in != NULL && in->c->http_timeout > 0 && s->level == 0)
+		s->policy.conn_idle = in->c->http_timeout;
 	s->state = SESSION_HANDSHAKE;
 	s->timer = evtimer_new(eng->base, timer_cb, s);
 	TAILQ_INSERT_TAIL(&eng->sessions, s, entry);

@@ -169,11 +169,6 @@ http_read_cb(struct bufferevent *bev, void *arg)
 static void
 http_accept(struct session *s)
 {
-	const struct conf_inbound	*ci = s->in->c;
-
-	/* 4.34: timeout replaces connIdle only when > 0 and at level 0. */
-	if (ci->http_timeout > 0 && ci->user_level == 0)
-		s->policy.conn_idle = ci->http_timeout;
 	bufferevent_setcb(s->cbev, http_read_cb, NULL, http_event_cb, s);
 	bufferevent_enable(s->cbev, EV_READ | EV_WRITE);
 }

@@ -6,14 +6,17 @@
 #include "route/route.h"
 #include "base/strmap.h"
 #include "conf/conf.h"
+#include "route/domset.h"
+#include "route/geodat.h"
 
 #include <sys/types.h>
 #include <sys/socket.h>
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <errno.h>
+#include <limits.h>
 #include <netinet/in.h>
-#include <regex.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,11 +60,7 @@ struct route_strv {
 
 struct route_rule {
 	bool			 has_domain;
-	struct strmap	 full;		/* full: */
-	struct strmap	 suffix;	/* domain: */
-	struct route_strv	 substr;	/* plain and keyword: */
-	regex_t			*re;		/* regexp: and dotless: */
-	size_t			 nre;
+	struct domset		*dom;		/* every domain form */
 
 	bool			 has_user;
 	struct strmap	 user;
@@ -138,16 +137,9 @@ static const struct {
 
 #define ROUTE_NPRIVATE	(sizeof(route_private) / sizeof(route_private[0]))
 
-static const char route_geosite_msg[] =
-    "geosite: lists need geosite.dat, which is not shipped; use domain: rules";
-
 /* Errors. */
 
-static void
-route_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void
+void
 route_err(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list	ap;
@@ -409,10 +401,14 @@ route_ipset_add(struct route_ipset *set, const struct route_ip *net,
 		v = &set->v6;
 		n = &set->nv6;
 	}
-	if ((nv = realloc(*v, (*n + 1) * sizeof(*nv))) == NULL)
-		return -1;
-	*v = nv;
-	nv[(*n)++] = r;
+	/* Doubling: a geoip list adds thousands of ranges one by one. */
+	if (*n == 0 || (*n >= 8 && (*n & (*n - 1)) == 0)) {
+		if ((nv = realloc(*v, (*n ? *n * 2 : 8) * sizeof(*nv))) ==
+		    NULL)
+			return -1;
+		*v = nv;
+	}
+	(*v)[(*n)++] = r;
 	return 0;
 }
 
@@ -482,6 +478,68 @@ route_ipset_free(struct route_ipset *set)
 	memset(set, 0, sizeof(*set));
 }
 
+static int
+route_geoip_cb(void *arg, int family, const uint8_t *addr, unsigned prefix)
+{
+	struct route_ip	net;
+
+	memset(&net, 0, sizeof(net));
+	net.family = family;
+	memcpy(net.addr, addr, family == AF_INET ? 4 : 16);
+	route_mask(net.addr, 16, (int)prefix);
+	return route_ipset_add(arg, &net, (int)prefix) == -1 ? 1 : 0;
+}
+
+/*
+ * The list cc of file into set; file NULL: cc is ext:'s "FILE:CC".
+ */
+static int
+route_geoip_load(struct route_ipset *set, const char *file, const char *cc,
+    const char *what, char *err, size_t errlen)
+{
+	struct geodat_file	 f;
+	char			 path[PATH_MAX], msg[1024], *ext = NULL;
+	const char		*errstr = "malformed";
+	long			 n;
+	int			 rc;
+
+	if (file == NULL) {
+		if ((ext = geodat_ext_split(cc, &cc)) == NULL) {
+			route_err(err, errlen, "%s: %s", what, errno ==
+			    EINVAL ? "want ext:FILE:CODE" : "out of memory");
+			return -1;
+		}
+		file = ext;
+	}
+	if (*cc == '\0') {
+		route_err(err, errlen, "%s: empty country code", what);
+		free(ext);
+		return -1;
+	}
+	rc = geodat_open_asset(file, &f, path, sizeof(path), msg, sizeof(msg));
+	free(ext);
+	if (rc == -1) {
+		route_err(err, errlen, "%s: %s", what, msg);
+		return -1;
+	}
+	n = geodat_ip_scan(f.p, f.len, cc, route_geoip_cb, set, &errstr);
+	geodat_unmap(&f);
+	if (n == -3)
+		route_err(err, errlen, "%s: out of memory", what);
+	else if (n == -2)
+		route_err(err, errlen, "%s: list \"%s\" not found in %s%s",
+		    what, cc, path, *cc == '!' ? " (V2Ray 4.34 has no "
+		    "geoip:! negation)" : "");
+	else if (n == -1)
+		route_err(err, errlen, "%s: %s: %s", what, path, errstr);
+	else if (n == 0)
+		route_err(err, errlen, "%s: list \"%s\" in %s has no CIDRs",
+		    what, cc, path);
+	else
+		return 0;
+	return -1;
+}
+
 /* Compile an "ip" or "source" list: 0, or -1 with err written. */
 static int
 route_ipset_compile(struct route_ipset *set, const struct conf_strv *sv,
@@ -489,6 +547,7 @@ route_ipset_compile(struct route_ipset *set, const struct conf_strv *sv,
 {
 	struct route_ip	 net;
 	const char	*s, *cc;
+	char		 what[256], msg[1536];
 	size_t		 i, j;
 	int		 prefix;
 
@@ -497,12 +556,13 @@ route_ipset_compile(struct route_ipset *set, const struct conf_strv *sv,
 		if (strncasecmp(s, "geoip:", 6) == 0) {
 			cc = s + 6;
 			if (strcasecmp(cc, "private") != 0) {
-				route_err(err, errlen, "rule %zu: %s \"%s\": "
-				    "geoip:%s needs geoip.dat, which is not "
-				    "shipped; only geoip:private is built in",
-				    ri, field, s, cc);
-				return -1;
+				snprintf(what, sizeof(what), "\"%.200s\"", s);
+				if (route_geoip_load(set, "geoip.dat", cc, what,
+				    msg, sizeof(msg)) == -1)
+					goto fail;
+				continue;
 			}
+			/* Built in: Debian's v2ray ships no geoip.dat. */
 			for (j = 0; j < ROUTE_NPRIVATE; j++) {
 				memset(&net, 0, sizeof(net));
 				net.family = route_private[j].family;
@@ -513,12 +573,13 @@ route_ipset_compile(struct route_ipset *set, const struct conf_strv *sv,
 			}
 			continue;
 		}
-		if (strncasecmp(s, "ext:", 4) == 0 ||
-		    strncasecmp(s, "ext-ip:", 7) == 0) {
-			route_err(err, errlen, "rule %zu: %s \"%s\": ext: "
-			    "lists need external .dat files, which are not "
-			    "supported; list the CIDRs", ri, field, s);
-			return -1;
+		if (strncmp(s, "ext:", 4) == 0 ||
+		    strncmp(s, "ext-ip:", 7) == 0) {
+			snprintf(what, sizeof(what), "\"%.200s\"", s);
+			if (route_geoip_load(set, NULL, s + (s[3] == ':' ? 4 :
+			    7), what, msg, sizeof(msg)) == -1)
+				goto fail;
+			continue;
 		}
 		if (route_cidr_parse(s, &net, &prefix) == -1) {
 			route_err(err, errlen, "rule %zu: %s \"%s\": bad IP or "
@@ -531,6 +592,9 @@ route_ipset_compile(struct route_ipset *set, const struct conf_strv *sv,
 	route_ranges_merge(set->v4, &set->nv4);
 	route_ranges_merge(set->v6, &set->nv6);
 	return 0;
+fail:
+	route_err(err, errlen, "rule %zu: %s %s", ri, field, msg);
+	return -1;
 oom:
 	route_err(err, errlen, "rule %zu: out of memory", ri);
 	return -1;
@@ -619,133 +683,29 @@ route_portset_has(const struct route_portset *set, uint16_t port)
 /* Domains. */
 
 static int
-route_re_add(struct route_rule *r, const char *pat, size_t ri,
-    const char *value, char *err, size_t errlen)
-{
-	regex_t	*nre;
-	char	 msg[128];
-	int	 rc;
-
-	if ((nre = realloc(r->re, (r->nre + 1) * sizeof(*nre))) == NULL) {
-		route_err(err, errlen, "rule %zu: out of memory", ri);
-		return -1;
-	}
-	r->re = nre;
-	if ((rc = regcomp(&r->re[r->nre], pat, REG_EXTENDED | REG_NOSUB)) !=
-	    0) {
-		regerror(rc, &r->re[r->nre], msg, sizeof(msg));
-		regfree(&r->re[r->nre]);
-		route_err(err, errlen, "rule %zu: domain \"%s\": bad regexp: "
-		    "%s", ri, value, msg);
-		return -1;
-	}
-	r->nre++;
-	return 0;
-}
-
-static int
 route_domain_compile(struct route_rule *r, const struct conf_strv *sv,
     size_t ri, char *err, size_t errlen)
 {
-	static const char *const empty_prefix[] = {
-		"regexp:", "domain:", "full:", "keyword:"
-	};
-	const char	*s, *v;
-	char		*pat;
-	size_t		 i, k, len;
-	int		 rc;
+	char		 msg[1024];
+	const char	*s;
+	size_t		 i;
 
+	if ((r->dom = domset_new()) == NULL)
+		goto oom;
 	for (i = 0; i < sv->n; i++) {
 		s = sv->v[i] != NULL ? sv->v[i] : "";
-		/* Prefixes are case-sensitive in 4.34 (strings.HasPrefix). */
-		if (strncmp(s, "geosite:", 8) == 0) {
-			route_err(err, errlen, "rule %zu: domain \"%s\": %s",
-			    ri, s, route_geosite_msg);
+		if (domset_add_spec(r->dom, s, DOMSET_SUBSTR, msg,
+		    sizeof(msg)) == -1) {
+			route_err(err, errlen, "rule %zu: domain %s", ri, msg);
 			return -1;
 		}
-		if (strncmp(s, "ext:", 4) == 0 ||
-		    strncmp(s, "ext-domain:", 11) == 0) {
-			route_err(err, errlen, "rule %zu: domain \"%s\": ext: "
-			    "lists need external .dat files, which are not "
-			    "supported; use domain: rules", ri, s);
-			return -1;
-		}
-		for (k = 0; k < sizeof(empty_prefix) / sizeof(empty_prefix[0]);
-		    k++) {
-			if (strcmp(s, empty_prefix[k]) == 0) {
-				route_err(err, errlen, "rule %zu: domain "
-				    "\"%s\": empty value after the prefix",
-				    ri, s);
-				return -1;
-			}
-		}
-		if (strncmp(s, "regexp:", 7) == 0) {
-			if (route_re_add(r, s + 7, ri, s, err, errlen) == -1)
-				return -1;
-			continue;
-		}
-		if (strncmp(s, "dotless:", 8) == 0) {
-			/* Built exactly as 4.34's infra/conf/router.go. */
-			v = s + 8;
-			if (strchr(v, '.') != NULL) {
-				route_err(err, errlen, "rule %zu: domain "
-				    "\"%s\": dotless: value must not contain "
-				    "a dot", ri, s);
-				return -1;
-			}
-			len = strlen(v) + sizeof("^[^.]*[^.]*$");
-			if ((pat = malloc(len)) == NULL)
-				goto oom;
-			if (*v == '\0')
-				snprintf(pat, len, "^[^.]*$");
-			else
-				snprintf(pat, len, "^[^.]*%s[^.]*$", v);
-			rc = route_re_add(r, pat, ri, s, err, errlen);
-			free(pat);
-			if (rc == -1)
-				return -1;
-			continue;
-		}
-		if (strncmp(s, "domain:", 7) == 0)
-			rc = route_strset_add(&r->suffix, s + 7);
-		else if (strncmp(s, "full:", 5) == 0)
-			rc = route_strset_add(&r->full, s + 5);
-		else if (strncmp(s, "keyword:", 8) == 0)
-			rc = route_strv_add(&r->substr, s + 8);
-		else
-			rc = route_strv_add(&r->substr, s);
-		if (rc == -1)
-			goto oom;
 	}
+	if (domset_finish(r->dom) == -1)
+		goto oom;
 	return 0;
 oom:
 	route_err(err, errlen, "rule %zu: out of memory", ri);
 	return -1;
-}
-
-static bool
-route_domain_match(const struct route_rule *r, const char *d)
-{
-	const char	*p;
-	size_t		 i;
-
-	if (route_strset_has(&r->full, d))
-		return true;
-	if (r->suffix.n > 0) {
-		/* "a.b.example.com" tries itself, "b.example.com", ... */
-		if (route_strset_has(&r->suffix, d))
-			return true;
-		for (p = strchr(d, '.'); p != NULL; p = strchr(p + 1, '.'))
-			if (route_strset_has(&r->suffix, p + 1))
-				return true;
-	}
-	for (i = 0; i < r->substr.n; i++)
-		if (strstr(d, r->substr.v[i]) != NULL)
-			return true;
-	for (i = 0; i < r->nre; i++)
-		if (regexec(&r->re[i], d, 0, NULL, 0) == 0)
-			return true;
-	return false;
 }
 
 /* Rules. */
@@ -753,14 +713,7 @@ route_domain_match(const struct route_rule *r, const char *d)
 static void
 route_rule_free(struct route_rule *r)
 {
-	size_t	i;
-
-	route_strset_free(&r->full);
-	route_strset_free(&r->suffix);
-	route_strv_free(&r->substr);
-	for (i = 0; i < r->nre; i++)
-		regfree(&r->re[i]);
-	free(r->re);
+	domset_free(r->dom);
 	route_strset_free(&r->user);
 	route_strset_free(&r->inbound);
 	free(r->port.r);
@@ -970,7 +923,7 @@ route_rule_match(const struct route_rule *r, const struct route_query *q,
 	size_t		i;
 
 	if (r->has_domain && (q->domain == NULL ||
-	    !route_domain_match(r, q->domain)))
+	    !domset_match(r->dom, q->domain)))
 		return ROUTE_RM_NO;
 	if (r->has_user && (q->user == NULL ||
 	    !route_strset_has(&r->user, q->user)))

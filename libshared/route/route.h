@@ -68,6 +68,10 @@ bool	route_guarded(const struct route_table *rt);
 enum route_verdict route_match(const struct route_table *rt,
 	    const struct route_query *q, const char **tag, int *rule_index);
 
+/* printf into err when err is not NULL: messages of route/ files. */
+void	route_err(char *err, size_t errlen, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+
 /* Helpers, exposed for tests and conf_check. 0 ok, -1 bad. */
 int	route_cidr_parse(const char *s, struct route_ip *net, int *prefix);
 bool	route_cidr_contains(const struct route_ip *net, int prefix,

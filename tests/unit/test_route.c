@@ -115,7 +115,7 @@ compile_fails(const struct conf *c, const char *needle1,
     const char *needle2)
 {
 	struct route_table	*rt;
-	char			 err[256] = "";
+	char			 err[1024] = "";
 
 	rt = route_compile(c, err, sizeof(err));
 	if (rt != NULL) {
@@ -1083,8 +1083,8 @@ test_route_compile_errors(void **state)
 	static const struct {
 		const char *domain, *ip, *port, *sport, *n1, *n2;
 	} bad[] = {
-		{ "geosite:cn", NULL, NULL, NULL, "geosite.dat",
-		  "use domain: rules" },
+		{ "geosite:cn", NULL, NULL, NULL, "\"geosite:cn\"",
+		  "geosite.dat not found" },
 		{ "ext:h2y.dat:gfw", NULL, NULL, NULL, "ext:h2y.dat:gfw",
 		  NULL },
 		{ "ext-domain:h2y.dat:gfw", NULL, NULL, NULL, "ext-domain",
