@@ -90,6 +90,7 @@ conf_stream_cleanup(struct conf_stream *st)
 {
 	conf_kcp_cleanup(&st->kcp);
 	conf_tls_cleanup(&st->tlss);
+	conf_tcp_cleanup(&st->tcp);
 	free(st->ws.path);
 	free(st->ws.host);
 	conf_strv_free(&st->h2.host);

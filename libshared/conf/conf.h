@@ -145,9 +145,34 @@ struct conf_tls {
 };
 
 /* tcpSettings (transport/httphdr.c, transport/proxyproto.c). */
+/* One header of the tcp http disguise: a value picked at random each time. */
+struct conf_http_field {
+	char		*name;
+	struct conf_strv values;
+};
+
+/* header.request / header.response; NULL or empty: 4.34's defaults. */
+struct conf_http_req {
+	char		*version;	/* "1.1" */
+	char		*method;	/* "GET" */
+	struct conf_strv path;		/* ["/"]; one picked per connection */
+	struct conf_http_field *fields;	/* sorted by name, as 4.34 */
+	size_t		 nfields;
+};
+
+struct conf_http_resp {
+	char		*version;	/* "1.1" */
+	char		*status;	/* "200" */
+	char		*reason;	/* "OK" */
+	struct conf_http_field *fields;
+	size_t		 nfields;
+};
+
 struct conf_tcp {
 	bool		 accept_proxy_protocol;
 	bool		 http_header;	/* header.type "http" */
+	struct conf_http_req  req;
+	struct conf_http_resp resp;
 };
 
 /* wsSettings (transport/ws.c). */
@@ -429,6 +454,11 @@ struct conf_account	*conf_accounts_add(struct conf_account **v, size_t *n);
 void	conf_kcp_init(struct conf_kcp *k);
 /* Free a stream's TLS settings (the struct stays initialised). */
 void	conf_tls_cleanup(struct conf_tls *t);
+/* tcpSettings (conf_tcp.c). */
+struct conf_http_field *conf_http_field_get(struct conf_http_field **fields,
+	    size_t *n, const char *name);
+void	conf_http_fields_sort(struct conf_http_field *fields, size_t n);
+void	conf_tcp_cleanup(struct conf_tcp *t);
 struct conf_cert	*conf_tls_add_cert(struct conf_tls *t);
 /* Copy src over dst (dst must be initialised; its strings are freed). */
 void	conf_kcp_copy(struct conf_kcp *dst, const struct conf_kcp *src);

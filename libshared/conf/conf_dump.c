@@ -280,6 +280,53 @@ dj_tls(const struct conf_tls *t)
 }
 
 static struct json_object *
+dj_http_fields(const struct conf_http_field *f, size_t n)
+{
+	struct json_object	*o = json_object_new_object();
+	size_t			 i;
+
+	for (i = 0; i < n; i++)
+		dj_strv(o, f[i].name, &f[i].values);
+	return o;
+}
+
+/* tcpSettings, when it says more than the defaults. */
+static void
+dj_tcp(struct json_object *o, const struct conf_tcp *t)
+{
+	struct json_object	*to, *ho, *r;
+
+	if (!t->accept_proxy_protocol && !t->http_header)
+		return;
+	to = json_object_new_object();
+	if (t->accept_proxy_protocol)
+		dj_bool(to, "acceptProxyProtocol", true);
+	if (t->http_header) {
+		ho = json_object_new_object();
+		dj_str(ho, "type", "http");
+		r = json_object_new_object();
+		dj_opt(r, "version", t->req.version);
+		dj_opt(r, "method", t->req.method);
+		if (t->req.path.n > 0)
+			dj_strv(r, "path", &t->req.path);
+		if (t->req.nfields > 0)
+			dj_add(r, "headers", dj_http_fields(t->req.fields,
+			    t->req.nfields));
+		dj_add(ho, "request", r);
+		r = json_object_new_object();
+		dj_opt(r, "version", t->resp.version);
+		dj_opt(r, "status", t->resp.status);
+		dj_opt(r, "reason", t->resp.reason);
+		if (t->resp.nfields > 0)
+			dj_add(r, "headers", dj_http_fields(t->resp.fields,
+			    t->resp.nfields));
+		dj_add(ho, "response", r);
+		dj_add(to, "header", ho);
+	}
+	dj_add(o, "tcpSettings", to);
+}
+
+static struct json_object *
 dj_stream(const struct conf_stream *st)
 {
 	const struct conf_kcp	*k = &st->kcp;
@@ -292,6 +339,7 @@ dj_stream(const struct conf_stream *st)
 	}
 	if (st->network != CONF_NET_KCP) {
 		dj_str(o, "network", "tcp");
+		dj_tcp(o, &st->tcp);
 		return o;
 	}
 	dj_str(o, "network", "kcp");
@@ -841,6 +889,43 @@ di_tls(FILE *fp, const struct conf_tls *t)
 }
 
 static void
+di_http_fields(FILE *fp, const char *key, const struct conf_http_field *f,
+    size_t n)
+{
+	size_t	 i, j;
+
+	for (i = 0; i < n; i++)
+		for (j = 0; j < f[i].values.n; j++)
+			fprintf(fp, "%s = %s: %s\n", key, f[i].name,
+			    f[i].values.v[j]);
+}
+
+static void
+di_tcp(FILE *fp, const struct conf_tcp *t)
+{
+	if (t->accept_proxy_protocol)
+		di_bool(fp, "tcp.acceptProxyProtocol", true);
+	if (!t->http_header)
+		return;
+	di_kv(fp, "tcp.header", "http");
+	if (t->req.version != NULL)
+		di_kv(fp, "tcp.request.version", t->req.version);
+	if (t->req.method != NULL)
+		di_kv(fp, "tcp.request.method", t->req.method);
+	di_strv(fp, "tcp.request.path", &t->req.path);
+	di_http_fields(fp, "tcp.request.header", t->req.fields,
+	    t->req.nfields);
+	if (t->resp.version != NULL)
+		di_kv(fp, "tcp.response.version", t->resp.version);
+	if (t->resp.status != NULL)
+		di_kv(fp, "tcp.response.status", t->resp.status);
+	if (t->resp.reason != NULL)
+		di_kv(fp, "tcp.response.reason", t->resp.reason);
+	di_http_fields(fp, "tcp.response.header", t->resp.fields,
+	    t->resp.nfields);
+}
+
+static void
 di_stream(FILE *fp, const struct conf_stream *st)
 {
 	const struct conf_kcp	*k = &st->kcp;
@@ -849,6 +934,7 @@ di_stream(FILE *fp, const struct conf_stream *st)
 		di_tls(fp, &st->tlss);
 	if (st->network != CONF_NET_KCP) {
 		di_kv(fp, "network", "tcp");
+		di_tcp(fp, &st->tcp);
 		return;
 	}
 	di_kv(fp, "network", "kcp");

@@ -30,6 +30,11 @@
  *                   tls.alpn=h2,http/1.1 tls.disableSystemRoot=
  *                   tls.certificate=CERT[,KEY] (repeat; encipherment)
  *                   tls.ca=FILE (repeat; usage verify)
+ *                   tcp.acceptProxyProtocol= tcp.header=http|none
+ *                   tcp.request.version= .method= .path=/a,/b (repeat)
+ *                   tcp.request.header=NAME: VALUE (repeat; a name again
+ *                   adds a value picked at random) tcp.response.version=
+ *                   .status= .reason= tcp.response.header=NAME: VALUE
  *                   sniffing=http,tls|on|off
  *                   allocate=always|random allocate.refresh=5|20s
  *                   allocate.concurrency=
@@ -584,6 +589,111 @@ ci_set_tls_ca(struct ci *x, const char *v)
 	return NULL;
 }
 
+static const char *
+ci_set_tcp_header(struct ci *x, const char *v)
+{
+	struct conf_tcp	*t = &ci_stream(x)->tcp;
+
+	if (strcasecmp(v, "http") == 0)
+		t->http_header = true;
+	else if (*v == '\0' || strcasecmp(v, "none") == 0)
+		t->http_header = false;
+	else
+		return ci_msg(x, "unknown tcp header type \"%.64s\" (none or "
+		    "http)", v);
+	return NULL;
+}
+
+static const char *
+ci_set_tcp_pp(struct ci *x, const char *v)
+{
+	return ci_bool(x, v, &ci_stream(x)->tcp.accept_proxy_protocol);
+}
+
+/* One line of the tcp http header: NAME: VALUE; a name again adds a value. */
+static const char *
+ci_http_field(struct ci *x, const char *v, struct conf_http_field **f,
+    size_t *n)
+{
+	const char	*c = strchr(v, ':'), *val;
+	char		*name;
+	size_t		 nl;
+
+	if (c == NULL || c == v)
+		return ci_msg(x, "a header is NAME: VALUE");
+	for (nl = (size_t)(c - v); nl > 0 && isspace((unsigned char)v[nl - 1]);
+	    nl--)
+		;
+	if (nl == 0 || strcspn(v, " \t") < nl)
+		return ci_msg(x, "invalid header name in \"%.64s\"", v);
+	for (val = c + 1; isspace((unsigned char)*val); val++)
+		;
+	name = xmalloc(nl + 1);
+	memcpy(name, v, nl);
+	name[nl] = '\0';
+	conf_strv_push(&conf_http_field_get(f, n, name)->values, val);
+	free(name);
+	conf_http_fields_sort(*f, *n);
+	return NULL;
+}
+
+static const char *
+ci_set_tcp_rq_ver(struct ci *x, const char *v)
+{
+	ci_strset(&ci_stream(x)->tcp.req.version, v);
+	return NULL;
+}
+
+static const char *
+ci_set_tcp_rq_method(struct ci *x, const char *v)
+{
+	ci_strset(&ci_stream(x)->tcp.req.method, v);
+	return NULL;
+}
+
+static const char *
+ci_set_tcp_rq_path(struct ci *x, const char *v)
+{
+	return ci_split(x, v, &ci_stream(x)->tcp.req.path);
+}
+
+static const char *
+ci_set_tcp_rq_field(struct ci *x, const char *v)
+{
+	struct conf_http_req	*r = &ci_stream(x)->tcp.req;
+
+	return ci_http_field(x, v, &r->fields, &r->nfields);
+}
+
+static const char *
+ci_set_tcp_rs_ver(struct ci *x, const char *v)
+{
+	ci_strset(&ci_stream(x)->tcp.resp.version, v);
+	return NULL;
+}
+
+static const char *
+ci_set_tcp_rs_status(struct ci *x, const char *v)
+{
+	ci_strset(&ci_stream(x)->tcp.resp.status, v);
+	return NULL;
+}
+
+static const char *
+ci_set_tcp_rs_reason(struct ci *x, const char *v)
+{
+	ci_strset(&ci_stream(x)->tcp.resp.reason, v);
+	return NULL;
+}
+
+static const char *
+ci_set_tcp_rs_field(struct ci *x, const char *v)
+{
+	struct conf_http_resp	*r = &ci_stream(x)->tcp.resp;
+
+	return ci_http_field(x, v, &r->fields, &r->nfields);
+}
+
 /* Setters for [inbound]. */
 
 static const char *
@@ -1132,6 +1242,16 @@ static const struct ci_key ci_keys[] = {
 	FN(S_BOUND, "tls.alpn", 0, false, ci_set_tls_alpn),
 	FN(S_BOUND, "tls.certificate", 0, true, ci_set_tls_cert),
 	FN(S_BOUND, "tls.ca", 0, true, ci_set_tls_ca),
+	FN(S_BOUND, "tcp.header", 0, false, ci_set_tcp_header),
+	FN(S_BOUND, "tcp.acceptProxyProtocol", 0, false, ci_set_tcp_pp),
+	FN(S_BOUND, "tcp.request.version", 0, false, ci_set_tcp_rq_ver),
+	FN(S_BOUND, "tcp.request.method", 0, false, ci_set_tcp_rq_method),
+	FN(S_BOUND, "tcp.request.path", 0, true, ci_set_tcp_rq_path),
+	FN(S_BOUND, "tcp.request.header", 0, true, ci_set_tcp_rq_field),
+	FN(S_BOUND, "tcp.response.version", 0, false, ci_set_tcp_rs_ver),
+	FN(S_BOUND, "tcp.response.status", 0, false, ci_set_tcp_rs_status),
+	FN(S_BOUND, "tcp.response.reason", 0, false, ci_set_tcp_rs_reason),
+	FN(S_BOUND, "tcp.response.header", 0, true, ci_set_tcp_rs_field),
 
 	FIELD(SB(CI_S_INBOUND), "listen", 0, CI_T_STR, CI_B_IN,
 	    struct conf_inbound, listen, 0, 0),

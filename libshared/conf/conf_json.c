@@ -847,6 +847,131 @@ jx_tls(struct jx *x, struct json_object *v, const char *path,
 	}
 }
 
+/* header.request/response "headers": name to a StringList, sorted. */
+static void
+jx_http_fields(struct jx *x, struct json_object *o, const char *path,
+    struct conf_http_field **fields, size_t *n)
+{
+	struct json_object_iterator	 it, end;
+	struct json_object		*hv;
+	struct conf_http_field		*f;
+	const char			*name;
+	char				 p[JX_PATH], pk[JX_PATH];
+
+	if ((hv = jx_has(o, "headers")) == NULL)
+		return;
+	jx_path(p, path, "headers");
+	if (!jx_obj(x, hv, p))
+		return;
+	it = json_object_iter_begin(hv);
+	end = json_object_iter_end(hv);
+	for (; !json_object_iter_equal(&it, &end);
+	    json_object_iter_next(&it)) {
+		name = json_object_iter_peek_name(&it);
+		jx_path(pk, p, name);
+		if (json_object_is_type(json_object_iter_peek_value(&it),
+		    json_type_null)) {
+			jx_err(x, pk, "empty HTTP header value");
+			continue;
+		}
+		if (*name == '\0' || strpbrk(name, ": \t\r\n") != NULL) {
+			jx_err(x, pk, "not an HTTP header name");
+			continue;
+		}
+		f = conf_http_field_get(fields, n, name);
+		jx_strlist(x, hv, p, name, &f->values);
+	}
+	conf_http_fields_sort(*fields, *n);
+}
+
+/* A header line's text must not break the header it goes into. */
+static void
+jx_http_text(struct jx *x, struct json_object *o, const char *path,
+    const char *key, char **out)
+{
+	char	 p[JX_PATH];
+
+	if (jx_str(x, o, path, key, out) == 1 && strpbrk(*out, "\r\n") !=
+	    NULL) {
+		jx_path(p, path, key);
+		jx_err(x, p, "holds a line break");
+	}
+}
+
+/* tcpSettings: acceptProxyProtocol and header (type none or http). */
+static void
+jx_tcp(struct jx *x, struct json_object *v, const char *path,
+    struct conf_tcp *t)
+{
+	static const char *const known[] = { "header",
+	    "acceptProxyProtocol", NULL };
+	static const char *const hknown[] = { "type", "request", "response",
+	    NULL };
+	static const char *const rqknown[] = { "version", "method", "path",
+	    "headers", NULL };
+	static const char *const rsknown[] = { "version", "status", "reason",
+	    "headers", NULL };
+	struct json_object	*hv, *rv;
+	const char		*s;
+	char			 p[JX_PATH], pr[JX_PATH];
+	size_t			 i;
+
+	if (!jx_obj(x, v, path))
+		return;
+	jx_unknown_keys(x, v, path, known);
+	jx_bool(x, v, path, "acceptProxyProtocol", &t->accept_proxy_protocol);
+	if ((hv = jx_has(v, "header")) == NULL)
+		return;
+	jx_path(p, path, "header");
+	if (!jx_obj(x, hv, p))
+		return;
+	jx_unknown_keys(x, hv, p, hknown);
+	if ((s = jx_cstr(x, hv, p, "type")) == NULL) {
+		if (jx_has(hv, "type") == NULL)
+			jx_err(x, p, "type is missing (none or http)");
+		return;
+	}
+	if (strcasecmp(s, "none") == 0)
+		return;
+	if (strcasecmp(s, "http") != 0) {
+		jx_path(pr, p, "type");
+		jx_err(x, pr, "unknown tcp header type \"%.64s\" (none or "
+		    "http)", s);
+		return;
+	}
+	t->http_header = true;
+	if ((rv = jx_has(hv, "request")) != NULL) {
+		jx_path(pr, p, "request");
+		if (jx_obj(x, rv, pr)) {
+			jx_unknown_keys(x, rv, pr, rqknown);
+			jx_http_text(x, rv, pr, "version", &t->req.version);
+			jx_http_text(x, rv, pr, "method", &t->req.method);
+			jx_strlist(x, rv, pr, "path", &t->req.path);
+			for (i = 0; i < t->req.path.n; i++)
+				if (strpbrk(t->req.path.v[i], " \r\n") !=
+				    NULL) {
+					jx_path(p, pr, "path");
+					jx_err(x, p, "a path holds a blank or "
+					    "line break");
+					break;
+				}
+			jx_http_fields(x, rv, pr, &t->req.fields,
+			    &t->req.nfields);
+		}
+	}
+	if ((rv = jx_has(hv, "response")) != NULL) {
+		jx_path(pr, p, "response");
+		if (jx_obj(x, rv, pr)) {
+			jx_unknown_keys(x, rv, pr, rsknown);
+			jx_http_text(x, rv, pr, "version", &t->resp.version);
+			jx_http_text(x, rv, pr, "status", &t->resp.status);
+			jx_http_text(x, rv, pr, "reason", &t->resp.reason);
+			jx_http_fields(x, rv, pr, &t->resp.fields,
+			    &t->resp.nfields);
+		}
+	}
+}
+
 static void
 jx_stream(struct jx *x, struct json_object *v, const char *path,
     struct conf_stream *st)
@@ -854,7 +979,7 @@ jx_stream(struct jx *x, struct json_object *v, const char *path,
 	static const char *const known[] = { "network", "security",
 	    "tlsSettings", "tcpSettings", "kcpSettings", "wsSettings",
 	    "httpSettings", "dsSettings", "quicSettings", "sockopt", NULL };
-	struct json_object	*kv, *tv, *hv;
+	struct json_object	*kv, *tv;
 	const char		*s;
 	char			 p[JX_PATH];
 
@@ -905,16 +1030,7 @@ jx_stream(struct jx *x, struct json_object *v, const char *path,
 	}
 	if ((tv = jx_has(v, "tcpSettings")) != NULL) {
 		jx_path(p, path, "tcpSettings");
-		if (jx_obj(x, tv, p) && (hv = jx_has(tv, "header")) != NULL) {
-			jx_path(p, p, "header");
-			if (jx_obj(x, hv, p) && (s = jx_cstr(x, hv, p,
-			    "type")) != NULL && *s != '\0' &&
-			    strcasecmp(s, "none") != 0) {
-				jx_path(p, p, "type");
-				jx_err(x, p, "tcp header type \"%.64s\" not "
-				    "supported", s);
-			}
-		}
+		jx_tcp(x, tv, p, &st->tcp);
 	}
 	if ((kv = jx_has(v, "kcpSettings")) != NULL) {
 		/* Own kcpSettings replace the global ones as a whole. */

@@ -23,9 +23,13 @@
 #define TRANSPORT_MAXLAYERS	4
 
 /* In stacking order: the first applies to the bytes nearest the wire. */
+extern const struct transport_layer proxyproto_layer;
 extern const struct transport_layer tls_layer;
+extern const struct transport_layer httphdr_layer;
 static const struct transport_layer *const layers[] = {
+	&proxyproto_layer,
 	&tls_layer,
+	&httphdr_layer,
 	NULL
 };
 
