@@ -614,7 +614,7 @@ conf_check(const struct conf *c, struct conf_diag *d)
 {
 	struct chk	k;
 	size_t		i;
-	char		dnserr[256];
+	char		dnserr[512];
 
 	k.c = c;
 	k.d = d;

@@ -13,6 +13,7 @@
 #include "dns/dns.h"
 
 #include <arpa/inet.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <regex.h>
 #include <stdbool.h>
@@ -34,6 +35,8 @@
 #include "core/engine.h"
 #include "core/udp.h"
 #include "dns/dns_msg.h"
+#include "route/domset.h"
+#include "route/geodat.h"
 
 #define VDNS_SERVER_MS	4000	/* per server, as Client.QueryIP */
 #define VDNS_PENDING_MS	8000	/* a query's ID is kept this long */
@@ -47,7 +50,8 @@
 enum vdns_mt {
 	VM_FULL = 0,
 	VM_DOMAIN,
-	VM_OTHER	/* keyword (substr) or regexp */
+	VM_OTHER,	/* keyword (substr) or regexp */
+	VM_LIST		/* geosite:, ext: (route/domset.c) */
 };
 
 struct vdns_matcher {
@@ -55,6 +59,7 @@ struct vdns_matcher {
 	char		*value;		/* full, domain, keyword */
 	bool		 is_re;
 	regex_t		 re;
+	struct domset	*list;		/* VM_LIST */
 };
 
 struct vdns_host {
@@ -185,6 +190,8 @@ matcher_free(struct vdns_matcher *m)
 		regfree(&m->re);
 	free(m->value);
 	m->value = NULL;
+	domset_free(m->list);
+	m->list = NULL;
 }
 
 /*
@@ -206,10 +213,14 @@ matcher_parse(struct vdns_matcher *m, const char *s, enum vdns_mt plain,
 	char	 pat[300];
 	size_t	 i, n;
 
-	if (strncmp(s, "geosite:", 8) == 0 || strncmp(s, "ext:", 4) == 0) {
-		snprintf(err, errlen, "\"%.64s\": geosite lists are not "
-		    "supported here; use domain: rules", s);
-		return -1;
+	if (strncmp(s, "geosite:", 8) == 0 || strncmp(s, "ext:", 4) == 0 ||
+	    strncmp(s, "ext-domain:", 11) == 0) {
+		/* The one list, from geosite.dat or FILE where 4.34 looks. */
+		m->type = VM_LIST;
+		if ((m->list = route_geosite_load(s, err, errlen)) == NULL)
+			return -1;
+		m->value = xstrdup(s);
+		return 0;
 	}
 	if (strncmp(s, "dotless:", 8) == 0) {
 		if (strchr(s + 8, '.') != NULL) {
@@ -266,6 +277,13 @@ matcher_match(const struct vdns_matcher *m, const char *name, size_t *rank)
 		if (m->is_re)
 			return regexec(&m->re, name, 0, NULL, 0) == 0;
 		return strstr(name, m->value) != NULL;
+	case VM_LIST:
+		/*
+		 * 4.34 ranks each of the list's entries by its kind; a set
+		 * only says whether one matched, so a list ranks last.
+		 */
+		*rank = 3 + DNS_NAME_MAX;
+		return domset_match(m->list, name);
 	}
 	return false;
 }
@@ -352,7 +370,7 @@ static int
 host_build(struct vdns_host *h, const struct conf_dns_host *ch, char *err,
     size_t errlen)
 {
-	char	 msg[160];
+	char	 msg[400];
 	size_t	 i;
 
 	if (matcher_parse(&h->m, ch->key, VM_FULL, msg, sizeof(msg)) == -1) {
@@ -389,26 +407,95 @@ host_build(struct vdns_host *h, const struct conf_dns_host *ch, char *err,
 	return 0;
 }
 
+struct expect_load {
+	struct vdns_server	*s;
+	size_t			 cap;
+};
+
+static int
+expect_add_cb(void *arg, int family, const uint8_t *addr, unsigned prefix)
+{
+	struct expect_load	*el = arg;
+	struct vdns_server	*s = el->s;
+
+	if (s->nexpect == el->cap) {
+		el->cap = el->cap * 2 + 16;
+		s->expect = xrealloc(s->expect, el->cap * sizeof(*s->expect));
+	}
+	memset(&s->expect[s->nexpect], 0, sizeof(*s->expect));
+	s->expect[s->nexpect].net.family = family;
+	memcpy(s->expect[s->nexpect].net.addr, addr,
+	    family == AF_INET ? 4 : 16);
+	s->expect[s->nexpect].prefix = (int)prefix;
+	s->nexpect++;
+	return 0;
+}
+
+/* "geoip:CC", "ext:FILE:CC" or "ext-ip:FILE:CC" from V2Ray's files. */
+static int
+expect_load_list(struct expect_load *el, const char *spec, char *err,
+    size_t errlen)
+{
+	struct geodat_file	 f;
+	const char		*cc, *errstr = "malformed";
+	char			 path[PATH_MAX], msg[512], *file;
+	long			 n;
+
+	if (strncasecmp(spec, "geoip:", 6) == 0) {
+		file = xstrdup("geoip.dat");
+		cc = spec + 6;
+	} else if ((file = geodat_ext_split(spec + (spec[3] == ':' ? 4 : 7),
+	    &cc)) == NULL) {
+		snprintf(err, errlen, "servers: expectIps: \"%.64s\": want "
+		    "ext:FILE:CODE", spec);
+		return -1;
+	}
+	if (geodat_open_asset(file, &f, path, sizeof(path), msg,
+	    sizeof(msg)) == -1) {
+		snprintf(err, errlen, "servers: expectIps: \"%.64s\": %s",
+		    spec, msg);
+		free(file);
+		return -1;
+	}
+	free(file);
+	n = geodat_ip_scan(f.p, f.len, cc, expect_add_cb, el, &errstr);
+	geodat_unmap(&f);
+	if (n > 0)
+		return 0;
+	snprintf(err, errlen, "servers: expectIps: \"%.64s\": %s", spec,
+	    n == -2 ? "no such list" : n == 0 ? "the list is empty" : errstr);
+	return -1;
+}
+
 static int
 expect_build(struct vdns_server *s, const struct conf_strv *sv, char *err,
     size_t errlen)
 {
-	size_t	 i;
+	struct expect_load	 el = { s, sv->n + 1 };
+	struct route_ip		 net;
+	int			 prefix;
+	size_t			 i;
 
-	s->expect = xcalloc(sv->n + 1, sizeof(*s->expect));
+	s->expect = xcalloc(el.cap, sizeof(*s->expect));
 	for (i = 0; i < sv->n; i++) {
 		if (strcasecmp(sv->v[i], "geoip:private") == 0) {
 			s->expect_private = true;
 			continue;
 		}
-		if (route_cidr_parse(sv->v[i], &s->expect[s->nexpect].net,
-		    &s->expect[s->nexpect].prefix) == -1) {
+		if (strncasecmp(sv->v[i], "geoip:", 6) == 0 ||
+		    strncmp(sv->v[i], "ext:", 4) == 0 ||
+		    strncmp(sv->v[i], "ext-ip:", 7) == 0) {
+			if (expect_load_list(&el, sv->v[i], err, errlen) == -1)
+				return -1;
+			continue;
+		}
+		if (route_cidr_parse(sv->v[i], &net, &prefix) == -1) {
 			snprintf(err, errlen, "servers: expectIps: "
-			    "\"%.64s\" is not an IP, a CIDR or geoip:private",
+			    "\"%.64s\" is not an IP, a CIDR or a geoip: list",
 			    sv->v[i]);
 			return -1;
 		}
-		s->nexpect++;
+		expect_add_cb(&el, net.family, net.addr, (unsigned)prefix);
 	}
 	return 0;
 }
@@ -417,7 +504,7 @@ static int
 server_build(struct vdns_server *s, const struct conf_dns_server *cs,
     const char *client_ip, char *err, size_t errlen)
 {
-	char		 msg[160];
+	char		 msg[400];
 	const char	*cip = cs->client_ip != NULL ? cs->client_ip : client_ip;
 	size_t		 i, n;
 

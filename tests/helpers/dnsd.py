@@ -35,6 +35,7 @@ ZONE = {
     "prio.test.": [("A", "10.10.10.10", 300)],  # alt has priority for it
     "pub.test.": [("A", "192.0.2.7", 300)],     # fails expectIps
     "viavmess.test.": [("A", "10.11.11.11", 300)],
+    "gprio.test.": [("A", "10.13.13.13", 300)],   # geosite: priority
 }
 ALT_ONLY = {"altonly.test.": [("A", "10.77.77.77", 300)]}
 

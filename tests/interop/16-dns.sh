@@ -8,6 +8,15 @@
 . "$(dirname "$0")/lib.sh"
 need_v2ray
 D="python3 $ROOT/tests/helpers/dnsd.py"
+# geosite: keys in hosts and in a server's domains, and a geoip: list in
+# expectIps, from generated files both tools find through
+# V2RAY_LOCATION_ASSET.
+mkdir -p $T/assets
+python3 $ROOT/tests/helpers/mkgeodat.py site $T/assets/geosite.dat \
+    'HOSTS=domain:geo.test' 'PRIO=full:gprio.test'
+python3 $ROOT/tests/helpers/mkgeodat.py ip $T/assets/geoip.dat \
+    'TEN=10.0.0.0/8'
+export V2RAY_LOCATION_ASSET=$T/assets
 
 DP=$(free_port); DP2=$(free_port); HP=$(free_port)
 start dnsd $D serve $DP $T/queries.log
@@ -21,9 +30,10 @@ cat <<JSON
 {"log": {"loglevel": "debug"},
  "dns": {"tag": "dns-app", "hosts": {"full:h.test": "10.3.3.3",
    "domain:hd.test": "10.4.4.4", "local.test": "127.0.0.1",
-   "alias.test": "a.test"${3:-}},
-   "servers": [{"address": "127.0.0.1", "port": $DP, "expectIps": ["10.0.0.0/8"]},
-     {"address": "127.0.0.1", "port": $DP2, "domains": ["domain:prio.test"]}]},
+   "alias.test": "a.test", "geosite:hosts": "10.12.12.12"${3:-}},
+   "servers": [{"address": "127.0.0.1", "port": $DP, "expectIps": ["geoip:ten"]},
+     {"address": "127.0.0.1", "port": $DP2,
+      "domains": ["domain:prio.test", "geosite:prio"]}]},
  "inbounds": [
   {"tag": "socks-in", "port": $1, "listen": "127.0.0.1", "protocol": "socks"},
   {"tag": "dns-in", "port": $2, "listen": "127.0.0.1",
@@ -76,6 +86,8 @@ mx.test MX tcp|$MX|forwarded over TCP as well
 prio.test A|$A A 172.10.10.10|a server whose domains match is asked first
 pub.test A|$A A 172.0.2.7|an answer outside expectIps falls to the next server
 altonly.test A|$NX|an NXDOMAIN ends the lookup (no fallback)
+x.geo.test A|$A A 10.12.12.12|a geosite: key in hosts
+gprio.test A|$A A 172.13.13.13|a geosite: list in a server's domains
 CASES
 # ask PORT: every question of the cases, one answer a line, to stdout.
 ask() {
