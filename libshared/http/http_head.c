@@ -71,6 +71,8 @@ parse_status_line(const uint8_t *p, size_t n, struct http_head *h)
 	for (i = 12; i < n; i++)
 		if ((p[i] < ' ' && p[i] != '\t') || p[i] == 0x7f)
 			return -1;
+	h->target = (const char *)p + (n > 12 ? 13 : 12);
+	h->tlen = n > 12 ? n - 13 : 0;
 	h->status = (p[9] - '0') * 100 + (p[10] - '0') * 10 + (p[11] - '0');
 	return 0;
 }
@@ -424,11 +426,38 @@ put(char *out, size_t cap, size_t *o, const char *s, size_t n)
 	return true;
 }
 
+/*
+ * After the first line at out[0..o): every field but hop-by-hop ones (and
+ * Host when asked), then tail. The whole length, or -1.
+ */
+static ssize_t
+put_fields(const struct http_head *h, bool skip_host, const char *tail,
+    char *out, size_t cap, size_t o)
+{
+	size_t	 i;
+
+	for (i = 0; i < h->nfields; i++) {
+		const struct http_field *f = &h->f[i];
+
+		if ((skip_host && name_is(f, "Host", 4)) ||
+		    http_field_is_hop(h, f))
+			continue;
+		if (!put(out, cap, &o, f->name, f->nlen) ||
+		    !put(out, cap, &o, ": ", 2) ||
+		    !put(out, cap, &o, f->value, f->vlen) ||
+		    !put(out, cap, &o, "\r\n", 2))
+			return -1;
+	}
+	if (!put(out, cap, &o, tail, strlen(tail)))
+		return -1;
+	return (ssize_t)o;
+}
+
 ssize_t
 http_head_rewrite(const struct http_head *h, const struct http_target *t,
     char *out, size_t cap)
 {
-	size_t	 o = 0, i;
+	size_t	 o = 0;
 	char	 ver[16];
 
 	snprintf(ver, sizeof(ver), " HTTP/1.%d\r\n", h->minor);
@@ -442,18 +471,53 @@ http_head_rewrite(const struct http_head *h, const struct http_target *t,
 	    !put(out, cap, &o, t->authority, strlen(t->authority)) ||
 	    !put(out, cap, &o, "\r\n", 2))
 		return -1;
-	for (i = 0; i < h->nfields; i++) {
-		const struct http_field *f = &h->f[i];
+	return put_fields(h, true, "Connection: close\r\n\r\n", out, cap, o);
+}
 
-		if (name_is(f, "Host", 4) || http_field_is_hop(h, f))
-			continue;
-		if (!put(out, cap, &o, f->name, f->nlen) ||
-		    !put(out, cap, &o, ": ", 2) ||
-		    !put(out, cap, &o, f->value, f->vlen) ||
-		    !put(out, cap, &o, "\r\n", 2))
-			return -1;
-	}
-	if (!put(out, cap, &o, "Connection: close\r\n\r\n", 21))
+ssize_t
+http_response_rewrite(const struct http_head *h, bool keep, char *out,
+    size_t cap)
+{
+	static const char	 ka[] = "Proxy-Connection: keep-alive\r\n"
+				    "Connection: keep-alive\r\n"
+				    "Keep-Alive: timeout=4\r\n\r\n";
+	static const char	 cl[] = "Connection: close\r\n\r\n";
+	size_t			 o = 0;
+	char			 line[24];
+
+	snprintf(line, sizeof(line), "HTTP/1.%d %03d", h->minor, h->status);
+	if (!put(out, cap, &o, line, strlen(line)) ||
+	    (h->tlen > 0 && (!put(out, cap, &o, " ", 1) ||
+	    !put(out, cap, &o, h->target, h->tlen))) ||
+	    !put(out, cap, &o, "\r\n", 2))
 		return -1;
-	return (ssize_t)o;
+	return put_fields(h, false, keep ? ka : cl, out, cap, o);
+}
+
+int
+http_content_length(const struct http_head *h, uint64_t *len)
+{
+	const struct http_field	*f;
+	uint64_t		 v;
+	size_t			 i, j;
+	int			 seen = 0;
+
+	for (i = 0; i < h->nfields; i++) {
+		f = &h->f[i];
+		if (!name_is(f, "Content-Length", 14))
+			continue;
+		if (f->vlen == 0 || f->vlen > 18)
+			return -1;
+		for (v = 0, j = 0; j < f->vlen; j++) {
+			if (f->value[j] < '0' || f->value[j] > '9')
+				return -1;
+			v = v * 10 + (uint64_t)(f->value[j] - '0');
+		}
+		/* Repeated with another value: a smuggling attempt. */
+		if (seen && v != *len)
+			return -1;
+		*len = v;
+		seen = 1;
+	}
+	return seen;
 }

@@ -52,7 +52,7 @@ ssize_t	http_head_parse(const uint8_t *p, size_t n, struct http_head *h);
 
 /*
  * The same for a response head (status line "HTTP/1.x NNN reason"): no
- * method or target, h->status set.
+ * method, h->status set, target/tlen hold the reason phrase.
  */
 ssize_t	http_response_parse(const uint8_t *p, size_t n, struct http_head *h);
 
@@ -105,5 +105,20 @@ ssize_t	http_head_rewrite(const struct http_head *h,
 
 /* Is the field named by the Connection field(s) or a fixed hop-by-hop one? */
 bool	http_field_is_hop(const struct http_head *h, const struct http_field *f);
+
+/*
+ * A response head for the client: its status line, fields less hop-by-hop
+ * ones, then, as 4.34 words it, "Proxy-Connection: keep-alive",
+ * "Connection: keep-alive" and "Keep-Alive: timeout=4" when keep, else
+ * "Connection: close". The length written, or -1 when cap is too small.
+ */
+ssize_t	http_response_rewrite(const struct http_head *h, bool keep,
+	    char *out, size_t cap);
+
+/*
+ * Content-Length: 1 with *len, 0 when absent, -1 when malformed or given
+ * twice with different values.
+ */
+int	http_content_length(const struct http_head *h, uint64_t *len);
 
 #endif

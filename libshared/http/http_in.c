@@ -7,13 +7,11 @@
  * what the client sent after it, so sniffing, routing and the relay see
  * it as the first bytes of the connection.
  *
- * Unlike 4.34, which reads the next request on a kept-alive connection
- * and opens a new outbound connection for it, one client connection here
- * carries one plain HTTP request: it goes upstream with
- * "Connection: close" and the client connection ends with the response
- * (clients then open a new one). A malformed head gets 400 and a head
- * over HTTP_HEAD_MAX 431 before the close, where 4.34 closes silently
- * (and takes heads of any size).
+ * A plain request is dispatched on its own by http_plain.c, which reads
+ * the next one on a kept-alive connection as 4.34 does; a CONNECT turns
+ * the connection itself into the tunnel. A malformed head gets 400 and a
+ * head over HTTP_HEAD_MAX 431 before the close, where 4.34 closes
+ * silently (and takes heads of any size).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,7 +26,14 @@
 #include "base/util.h"
 #include "core/dispatch.h"
 #include "http/http_head.h"
+#include "http/http_plain.h"
 #include "core/session.h"
+
+/* A client connection: its plain requests, or the refusal on its way. */
+struct http_conn {
+	struct http_plain	*plain;
+	const char		*why;
+};
 
 static const char http_407[] =
     "HTTP/1.1 407 Proxy Authentication Required\r\n"
@@ -42,21 +47,32 @@ static const char http_431[] =
 static const char http_200[] = "HTTP/1.1 200 Connection established\r\n\r\n";
 
 static void
+http_conn_free(struct session *s)
+{
+	struct http_conn	*c = s->in_state;
+
+	http_plain_free(c->plain);
+	free(c);
+	s->in_state = NULL;
+}
+
+static void
 http_flushed_cb(struct bufferevent *bev, void *arg)
 {
-	struct session	*s = arg;
+	struct session		*s = arg;
+	struct http_conn	*c = s->in_state;
 
-	session_reject(s, s->in_state);
+	session_reject(s, c->why);
 }
 
 /* Write a refusal, then close once it has left. */
 static void
 http_refuse(struct session *s, const char *reply, const char *why)
 {
-	struct evbuffer	*in = bufferevent_get_input(s->cbev);
+	struct evbuffer		*in = bufferevent_get_input(s->cbev);
+	struct http_conn	*c = s->in_state;
 
-	/* in_state holds nothing else here (and has no in_free). */
-	s->in_state = (void *)why;
+	c->why = why;
 	bufferevent_disable(s->cbev, EV_READ);
 	evbuffer_drain(in, evbuffer_get_length(in));
 	evbuffer_add(bufferevent_get_output(s->cbev), reply, strlen(reply));
@@ -67,6 +83,14 @@ http_refuse(struct session *s, const char *reply, const char *why)
 static void
 http_event_cb(struct bufferevent *bev, short what, void *arg)
 {
+	struct session		*s = arg;
+	struct http_conn	*c = s->in_state;
+
+	/* A kept-alive client leaving between requests is no error. */
+	if ((what & BEV_EVENT_EOF) && http_plain_served(c->plain)) {
+		session_close(s, NULL);
+		return;
+	}
 	session_reject(arg, (what & BEV_EVENT_EOF) ?
 	    "http: client closed during handshake" :
 	    "http: read error during handshake");
@@ -99,13 +123,17 @@ http_authorized(struct session *s, const struct http_head *h)
 	return false;
 }
 
+static void	http_next(struct session *);
+
 static void
 http_read_cb(struct bufferevent *bev, void *arg)
 {
 	struct session		*s = arg;
+	struct http_conn	*c = s->in_state;
 	struct evbuffer		*in = bufferevent_get_input(bev);
 	struct http_head	*h;
 	struct http_target	 t;
+	struct net_addr		 dst;
 	size_t			 n = evbuffer_get_length(in);
 	const uint8_t		*p;
 	char			*out;
@@ -122,6 +150,7 @@ http_read_cb(struct bufferevent *bev, void *arg)
 		free(h);
 		return;
 	}
+	http_plain_head_arrived(c->plain);
 	if (r == HTTP_HEAD_BAD) {
 		free(h);
 		http_refuse(s, http_400, "http: malformed request");
@@ -143,32 +172,51 @@ http_read_cb(struct bufferevent *bev, void *arg)
 		http_refuse(s, http_400, "http: no usable destination");
 		return;
 	}
-	net_addr_set(&s->dst, t.host, t.port);
 	if (http_head_is(h, "CONNECT")) {
+		net_addr_set(&s->dst, t.host, t.port);
 		/* 4.34 answers before dialing; pipelined bytes follow. */
 		evbuffer_drain(in, (size_t)r);
 		bufferevent_write(bev, http_200, sizeof(http_200) - 1);
-	} else {
-		/* Room for Host, Connection and CRs a bare-LF head lacks. */
-		out = xmalloc(HTTP_HEAD_MAX + 1024);
-		w = http_head_rewrite(h, &t, out, HTTP_HEAD_MAX + 1024);
-		if (w < 0) {
-			free(out);
-			free(h);
-			http_refuse(s, http_431, "http: request head too large");
-			return;
-		}
-		evbuffer_drain(in, (size_t)r);
-		evbuffer_prepend(in, out, (size_t)w);
-		free(out);
+		free(h);
+		dispatch_start(s);
+		return;
 	}
+	/* Room for Host, Connection and CRs a bare-LF head lacks. */
+	out = xmalloc(HTTP_HEAD_MAX + 1024);
+	w = http_head_rewrite(h, &t, out, HTTP_HEAD_MAX + 1024);
+	if (w < 0) {
+		free(out);
+		free(h);
+		http_refuse(s, http_431, "http: request head too large");
+		return;
+	}
+	net_addr_set(&dst, t.host, t.port);
+	if (c->plain == NULL)
+		c->plain = http_plain_new(s, http_next);
+	session_handshake_done(s);
+	/* The head's fields point into in: drain it only when done. */
+	if (http_plain_start(c->plain, h, out, (size_t)w, &dst, (size_t)r) ==
+	    -1)
+		http_refuse(s, http_400, "http: malformed Content-Length");
+	free(out);
 	free(h);
-	dispatch_start(s);
+}
+
+/* http_plain.c is done with a response: the next request. */
+static void
+http_next(struct session *s)
+{
+	bufferevent_setcb(s->cbev, http_read_cb, NULL, http_event_cb, s);
+	bufferevent_enable(s->cbev, EV_READ | EV_WRITE);
+	if (evbuffer_get_length(bufferevent_get_input(s->cbev)) > 0)
+		http_read_cb(s->cbev, s);
 }
 
 static void
 http_accept(struct session *s)
 {
+	s->in_state = xcalloc(1, sizeof(struct http_conn));
+	s->in_free = http_conn_free;
 	bufferevent_setcb(s->cbev, http_read_cb, NULL, http_event_cb, s);
 	bufferevent_enable(s->cbev, EV_READ | EV_WRITE);
 }

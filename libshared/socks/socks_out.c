@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -325,7 +326,12 @@ sudp_relay(struct sout_conn *c, struct sockaddr_storage *ss)
 		if (getpeername(bufferevent_getfd(c->bev),
 		    (struct sockaddr *)ss, &len) == -1)
 			return -1;
-		((struct sockaddr_in *)ss)->sin_port = htons(relay.port);
+		if (ss->ss_family == AF_INET6)
+			((struct sockaddr_in6 *)ss)->sin6_port =
+			    htons(relay.port);
+		else
+			((struct sockaddr_in *)ss)->sin_port =
+			    htons(relay.port);
 		return (int)len;
 	}
 	return r;

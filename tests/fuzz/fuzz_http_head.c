@@ -3,7 +3,9 @@
  * fuzz_http_head.c: the HTTP proxy inbound's request-head parser over
  * arbitrary bytes. Results keep their contract, fields stay inside the
  * input, a parsed head re-parses to the same length, and the target,
- * Basic credentials and origin-form rewrite never overrun.
+ * Basic credentials and origin-form rewrite never overrun. The same bytes
+ * as a response head (the keep-alive path and the http outbound): its
+ * Content-Length and its rewrite, which must parse again.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -17,6 +19,37 @@ static void
 fuzz_http_inside(const uint8_t *p, size_t n, const char *s, size_t l)
 {
 	if ((const uint8_t *)s < p || (const uint8_t *)s + l > p + n)
+		abort();
+}
+
+static void
+fuzz_response(const uint8_t *p, size_t size)
+{
+	static struct http_head	 h, h2;
+	static char		 out[HTTP_HEAD_MAX + 512];
+	uint64_t		 len;
+	ssize_t			 r, w;
+	size_t			 i;
+
+	r = http_response_parse(p, size, &h);
+	if (r < HTTP_HEAD_TOO_BIG || r > (ssize_t)size || r > HTTP_HEAD_MAX)
+		abort();
+	if (r <= 0)
+		return;
+	if (h.status < 0 || h.status > 999)
+		abort();
+	fuzz_http_inside(p, (size_t)r, h.target, h.tlen);
+	for (i = 0; i < h.nfields; i++)
+		fuzz_http_inside(p, (size_t)r, h.f[i].value, h.f[i].vlen);
+	if (http_content_length(&h, &len) < -1)
+		abort();
+	w = http_response_rewrite(&h, size & 1, out, sizeof(out));
+	if (w < 0 || (size_t)w > sizeof(out))
+		abort();
+	r = http_response_parse((const uint8_t *)out, (size_t)w, &h2);
+	if (r != w && r != HTTP_HEAD_TOO_BIG)
+		abort();
+	if (r == w && h2.status != h.status)
 		abort();
 }
 
@@ -72,6 +105,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			}
 		}
 	}
+	fuzz_response(p, size);
 	free(p);
 	return 0;
 }

@@ -98,6 +98,51 @@ test_http_head_response(void **state)
 	for (i = 0; bad[i] != NULL; i++)
 		assert_int_equal(http_response_parse((const uint8_t *)bad[i],
 		    strlen(bad[i]), h), HTTP_HEAD_BAD);
+	/* Rewritten for the client: hop-by-hop out, keep-alive or close in. */
+	s = "HTTP/1.1 200 OK\r\nConnection: close, X-Hop\r\nX-Hop: 1\r\n"
+	    "Content-Length: 2\r\nKeep-Alive: 9\r\n\r\nhi";
+	{
+		char		 out[512];
+		uint64_t	 len = 0;
+		ssize_t		 w;
+
+		assert_true(http_response_parse((const uint8_t *)s, strlen(s),
+		    h) > 0);
+		assert_int_equal(http_content_length(h, &len), 1);
+		assert_int_equal(len, 2);
+		w = http_response_rewrite(h, true, out, sizeof(out));
+		assert_true(w > 0);
+		out[w] = '\0';
+		assert_string_equal(out, "HTTP/1.1 200 OK\r\nContent-Length: "
+		    "2\r\nProxy-Connection: keep-alive\r\nConnection: "
+		    "keep-alive\r\nKeep-Alive: timeout=4\r\n\r\n");
+		w = http_response_rewrite(h, false, out, sizeof(out));
+		out[w] = '\0';
+		assert_string_equal(out, "HTTP/1.1 200 OK\r\nContent-Length: "
+		    "2\r\nConnection: close\r\n\r\n");
+		assert_int_equal(http_response_rewrite(h, false, out, 20), -1);
+	}
+	/* Content-Length: absent, malformed, repeated (equal or not). */
+	{
+		static const char	*cls[] = {
+		    "HTTP/1.1 200\r\n\r\n",
+		    "HTTP/1.1 200\r\nContent-Length: 1x\r\n\r\n",
+		    "HTTP/1.1 200\r\nContent-Length:\r\n\r\n",
+		    "HTTP/1.1 200\r\nContent-Length: 3\r\ncontent-length: 3"
+		    "\r\n\r\n",
+		    "HTTP/1.1 200\r\nContent-Length: 3\r\ncontent-length: 4"
+		    "\r\n\r\n",
+		    "HTTP/1.1 200\r\nContent-Length: 1234567890123456789"
+		    "\r\n\r\n" };
+		static const int	 want[] = { 0, -1, -1, 1, -1, -1 };
+		uint64_t		 len;
+
+		for (i = 0; i < 6; i++) {
+			assert_true(http_response_parse((const uint8_t *)cls[i],
+			    strlen(cls[i]), h) > 0);
+			assert_int_equal(http_content_length(h, &len), want[i]);
+		}
+	}
 	/* A request line is no status line, and the other way round. */
 	s = "HTTP/1.1 200 OK\r\n\r\n";
 	assert_int_equal(http_head_parse((const uint8_t *)s, strlen(s), h),
