@@ -531,7 +531,7 @@ html_inbound(const struct stats_inbound_view *v, void *arg)
 	html_text(h->out, v->name);
 	evbuffer_add_printf(h->out, "</td><td>%s</td><td>", v->proto);
 	if (v->running) {
-		html_text(h->out, *v->listen != '\0' ? v->listen : "default");
+		html_text(h->out, v->listen);
 		evbuffer_add_printf(h->out, ":%u", v->port_from);
 		if (v->port_to != v->port_from)
 			evbuffer_add_printf(h->out, "-%u", v->port_to);

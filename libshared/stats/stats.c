@@ -28,6 +28,8 @@
 #define VTOOLS_VERSION "0.0.0"
 #endif
 
+static void	link_unref(struct stats_link *);
+
 #define STATS_ERRORS	16	/* recent warnings and errors kept */
 #define STATS_ERROR_LEN	240
 
@@ -56,6 +58,7 @@ struct stats_link {
 	struct mux_worker	*w;
 	int64_t			 since, last_beat;
 	uint64_t		 up, down;
+	unsigned		 refs;		/* the owner, the session */
 	struct stats_link	*next;
 };
 
@@ -215,6 +218,9 @@ stats_session_close(struct session *s)
 	if (s->st.conn != NULL)
 		s->st.conn->open--;
 	s->st.conn = NULL;
+	if (s->st.link != NULL)
+		link_unref(s->st.link);
+	s->st.link = NULL;
 }
 
 /* Each direction's list stays NULL-terminated: a NULL is not added. */
@@ -360,6 +366,7 @@ stats_link_new(const char *role, const char *name, const char *peer,
 	l->peer = xstrdup(peer != NULL ? peer : "");
 	l->w = w;
 	l->since = wall_now();
+	l->refs = 1;
 	l->next = st.links;
 	st.links = l;
 	return l;
@@ -368,7 +375,22 @@ stats_link_new(const char *role, const char *name, const char *peer,
 void
 stats_link_attach(struct stats_link *l, struct session *s)
 {
+	if (s->st.link != NULL)
+		return;
 	tap_add(&s->st, &l->up, &l->down);
+	s->st.link = l;
+	l->refs++;
+}
+
+static void
+link_unref(struct stats_link *l)
+{
+	if (--l->refs > 0)
+		return;
+	free(l->role);
+	free(l->name);
+	free(l->peer);
+	free(l);
 }
 
 void
@@ -390,10 +412,8 @@ stats_link_free(struct stats_link *l)
 			*pp = l->next;
 			break;
 		}
-	free(l->role);
-	free(l->name);
-	free(l->peer);
-	free(l);
+	l->w = NULL;
+	link_unref(l);
 }
 
 void
@@ -503,7 +523,7 @@ stats_walk_inbounds(void (*fn)(const struct stats_inbound_view *, void *),
 		view_fill(&v, ib);
 		v.running = true;
 		v.proto = conf_proto_name(c->proto);
-		v.listen = c->listen != NULL ? c->listen : "";
+		v.listen = conf_inbound_listen(c);
 		v.port_from = c->port.from;
 		v.port_to = c->port.to;
 		if (st.eng->inbounds[i].dyn != NULL)

@@ -44,6 +44,7 @@ struct stats_taps {
 	uint64_t		*up[STATS_TAPS];	/* NULL-terminated */
 	uint64_t		*down[STATS_TAPS];
 	struct stats_inbound	*conn;	/* counted open on this inbound */
+	struct stats_link	*link;	/* holds a reference to it */
 	bool			 resolved;
 	bool			 hs_failed;	/* a failure was counted */
 };
@@ -89,10 +90,12 @@ void	stats_flow_count(struct udp_flow *f, bool up, size_t n);
 struct stats_link;
 struct stats_link *stats_link_new(const char *role, const char *name,
 	    const char *peer, struct mux_worker *w);
-/* Count the link's bytes (the session carrying it). */
+/* Count the link's bytes (the session carrying it, which may outlive
+ * the link: it holds a reference until it closes). */
 void	stats_link_attach(struct stats_link *l, struct session *s);
 /* A heartbeat (control message) was sent or received now. */
 void	stats_link_beat(struct stats_link *l);
+/* The link is gone: off the list; freed once no session holds it. */
 void	stats_link_free(struct stats_link *l);
 
 /* Warnings and errors logged (base/log.c hook): kept for the page. */
@@ -118,7 +121,7 @@ void	stats_walk_traffic(void (*fn)(const struct stats_traffic *, void *),
 struct stats_inbound_view {
 	const char	*name;
 	const char	*proto;
-	const char	*listen;	/* "" when not in the running config */
+	const char	*listen;	/* effective; "" when not running */
 	unsigned	 port_from, port_to;
 	uint64_t	 open, total;
 	uint64_t	 hs[STATS_HS_MAX];

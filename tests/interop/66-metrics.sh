@@ -198,7 +198,6 @@ check "chromium: the page shows the portal's bridge link" \
     grep -q '<tr class="link"><td>portal</td><td>tunnel.test</td><td>home-bridge@t</td>' $T/dom.html
 check "chromium: the page shows the bridge user's traffic" \
     grep -q '<tr><td>home-bridge@t</td><td class="n" title="[1-9][0-9]* bytes">' $T/dom.html
-cp $T/dom.html /tmp/st/dom-portal.html; cp $T/m.txt /tmp/st/m-bridge.txt
 check "chromium: no console message" sh -c "! grep -E 'CONSOLE|Uncaught' $T/chromium.log"
 stop_wait bridge portal
 echo "1..$NTEST"
