@@ -32,7 +32,8 @@ server_conf() {	# $1: extra metrics keys
   "stats": {},
   "metrics": {"listen": "127.0.0.1:$MS"$1},
   "policy": {
-    "levels": {"0": {"statsUserUplink": true, "statsUserDownlink": true}},
+    "levels": {"0": {"statsUserUplink": true, "statsUserDownlink": true,
+                     "handshake": 2}},
     "system": {"statsInboundUplink": true, "statsInboundDownlink": true,
                "statsOutboundUplink": true, "statsOutboundDownlink": true}
   },
@@ -72,6 +73,8 @@ start server $BIN/vserver -c $T/server.json
 start ca $BIN/vclient -c $T/ca.json
 start cb $BIN/vclient -c $T/cb.json
 wait_port $MS && wait_port $SA && wait_port $SB && wait_port $ECHO
+# A connection that never sends its header: closed by policy.handshake.
+start silent python3 -c "import socket, time; s = socket.create_connection(('127.0.0.1', $PB)); time.sleep(4)"
 
 # alice: 1,000,000 bytes each way over TCP, 7 up / 12 down over UDP;
 # bob (Mux): 300,000 each way over TCP, 8 up / 13 down over UDP in Mux.
@@ -104,6 +107,11 @@ check_eq "accepted connections on vm-a (TCP, UDP, garbage)" 3 \
 check_eq "routing decisions: default rule to direct" 4 \
     metric 'vtools_route_decisions_total{rule="default",outbound="direct"}'
 
+i=0
+while [ $i -lt 30 ]; do scrape; [ "$(metric 'vtools_handshake_failures_total{inbound="vm-b",reason="timeout"}')" = 1 ] && break; sleep 0.2; i=$((i + 1)); done
+check_eq "a silent connection counted as a handshake timeout on vm-b" 1 \
+    metric 'vtools_handshake_failures_total{inbound="vm-b",reason="timeout"}'
+
 # A reload keeps the counters; one with resetOnReload zeroes them.
 kill -HUP $PID_server; sleep 0.5
 check_eq "SIGHUP keeps alice's count" 1000007 sh -c \
@@ -119,7 +127,15 @@ check_eq "SIGHUP with resetOnReload zeroes the counters" "0 0" \
     $(metric 'vtools_inbound_connections_total{inbound="vm-a"}')
 check_eq "status.json lists users and inbounds" "alice@t bob@t vm-a vm-b" sh -c \
     "curl -s http://127.0.0.1:$MS/status.json | python3 -c 'import json,sys; j=json.load(sys.stdin); print(\" \".join(sorted(u[\"name\"] for u in j[\"users\"]) + [i[\"name\"] for i in j[\"inbounds\"]]))'"
-stop_wait ca cb server
+stop_wait ca cb server silent
+
+# Dynamic ports live, from the quick flags (-metrics turns counting on).
+DP=$(range_base)
+start dyn $BIN/vserver -port $PA -id $UA -dynamic $((DP + 1))-$((DP + 30)) -metrics 127.0.0.1:$MS
+wait_port $MS
+scrape
+check_eq "dynamic ports live on the detour inbound" 3 metric 'vtools_inbound_dynamic_ports{inbound="dynamic"}'
+stop_wait dyn
 
 # V2Ray's gRPC api is refused with a pointer to the endpoint; an endpoint
 # off loopback needs credentials.
