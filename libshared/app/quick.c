@@ -17,6 +17,7 @@
 #include <openssl/rand.h>
 
 #include "base/util.h"
+#include "transport/httphdr.h"
 
 #define B(t)	(1u << (t))
 #define VS	B(QUICK_VSERVER)
@@ -28,7 +29,7 @@ enum quick_flag_id {
 	QF_PORT, QF_LISTEN, QF_ID, QF_AID, QF_DYNAMIC, QF_KCP, QF_HOST,
 	QF_UUID, QF_SOCKS, QF_SERVER, QF_SECURITY, QF_MUX, QF_SNIFF,
 	QF_PUBLIC, QF_DOMAIN, QF_PORTAL, QF_TO, QF_TLS, QF_SNI, QF_INSECURE,
-	QF_HTTP
+	QF_HTTP, QF_WS, QF_H2
 };
 
 static const struct quick_flag {
@@ -43,7 +44,7 @@ static const struct quick_flag {
 	{ "aid",	QF_AID,		VS | VC,	true },
 	{ "dynamic",	QF_DYNAMIC,	VS,		true },
 	{ "kcp",	QF_KCP,		VS | VC,	false },
-	{ "host",	QF_HOST,	VS,		true },
+	{ "host",	QF_HOST,	VS | VP,	true },
 	{ "uuid",	QF_UUID,	VS,		false },
 	{ "socks",	QF_SOCKS,	VC,		true },
 	{ "http",	QF_HTTP,	VC,		true },
@@ -59,6 +60,8 @@ static const struct quick_flag {
 	{ "tls",	QF_TLS,		VS | VC | VP | VB, true },
 	{ "sni",	QF_SNI,		VC | VB,	true },
 	{ "insecure",	QF_INSECURE,	VC | VB,	false },
+	{ "ws",		QF_WS,		VS | VC | VP | VB, true },
+	{ "h2",		QF_H2,		VS | VC | VP | VB, true },
 };
 
 static const char *const quick_tool_names[] = {
@@ -449,6 +452,26 @@ quick_take_value(struct quick *q, const struct quick_flag *f,
 		q->tls_key = xstrdup(comma + 1);
 		return 1;
 	}
+	case QF_WS:
+	case QF_H2: {
+		enum conf_network net = f->id == QF_WS ? CONF_NET_WS :
+		    CONF_NET_H2;
+
+		if (*val != '/' || strlen(val) >= sizeof(q->net_path) ||
+		    strpbrk(val, " \t\r\n") != NULL) {
+			quick_err(err, errlen, "-%s %.64s: a path starting "
+			    "with / (like /ray)", f->name, val);
+			return -1;
+		}
+		if (q->net != CONF_NET_TCP && q->net != net) {
+			quick_err(err, errlen, "-ws and -h2 exclude each "
+			    "other");
+			return -1;
+		}
+		q->net = net;
+		strcpy(q->net_path, val);
+		return 1;
+	}
 	case QF_SNI:
 		if (strlen(val) >= sizeof(q->sni) || !quick_host_valid(val)) {
 			quick_err(err, errlen, "-sni %.64s: not a host name",
@@ -484,7 +507,7 @@ quick_arg(struct quick *q, const char *name, const char *val, int argc,
 	if (q->tool == QUICK_NONE)
 		return 0;
 	if (name == NULL) {
-		if (q->tool == QUICK_VCLIENT &&
+		if ((q->tool == QUICK_VCLIENT || q->tool == QUICK_VBRIDGE) &&
 		    strncasecmp(argv[*i], "vmess://", 8) == 0)
 			return quick_take_link(q, argv[*i], err, errlen);
 		return 0;
@@ -643,11 +666,17 @@ quick_finish_vportal(struct quick *q, char *err, size_t errlen)
 static int
 quick_finish_vbridge(struct quick *q, char *err, size_t errlen)
 {
-	if (q->peer.port == 0) {
-		quick_err(err, errlen, "-portal HOST:PORT is needed");
+	if (q->have_link) {
+		if (q->peer.port != 0 || q->nids > 0) {
+			quick_err(err, errlen, "-portal and -id do not go "
+			    "with a vmess:// link");
+			return -1;
+		}
+	} else if (q->peer.port == 0) {
+		quick_err(err, errlen, "give a vmess:// link (vportal prints "
+		    "one), or -portal HOST:PORT -id UUID");
 		return -1;
-	}
-	if (q->nids == 0) {
+	} else if (q->nids == 0) {
 		quick_err(err, errlen, "-id UUID is needed");
 		return -1;
 	}
@@ -659,11 +688,38 @@ quick_finish_vbridge(struct quick *q, char *err, size_t errlen)
 	return 0;
 }
 
+/* -ws / -h2 against the other flags. */
+static int
+quick_finish_net(struct quick *q, char *err, size_t errlen)
+{
+	const char	*name = q->net == CONF_NET_WS ? "-ws" : "-h2";
+
+	if (q->net == CONF_NET_TCP)
+		return 0;
+	if (q->kcp) {
+		quick_err(err, errlen, "-kcp and %s exclude each other", name);
+		return -1;
+	}
+	if (q->have_link) {
+		quick_err(err, errlen, "%s does not go with a vmess:// link "
+		    "(the link names its transport)", name);
+		return -1;
+	}
+	if (q->net == CONF_NET_H2 && q->tls_cert == NULL && !q->tls) {
+		quick_err(err, errlen, "-h2 needs -tls (V2Ray's HTTP/2 "
+		    "transport runs over TLS)");
+		return -1;
+	}
+	return 0;
+}
+
 int
 quick_finish(struct quick *q, char *err, size_t errlen)
 {
 	if (!q->any)
 		return 0;
+	if (quick_finish_net(q, err, errlen) == -1)
+		return -1;
 	if (q->domain[0] == '\0')
 		strcpy(q->domain, QUICK_DEFAULT_DOMAIN);
 	switch (q->tool) {
@@ -830,6 +886,93 @@ quick_kcp(struct conf_stream *st, const char *header, const char *seed)
 	}
 }
 
+/* Append the items of a v2rayN comma list ("a.example,b.example"). */
+static void
+quick_split(struct conf_strv *sv, const char *s)
+{
+	const char	*q;
+	char		*item;
+	size_t		 n;
+
+	for (; *s != '\0'; s = *q != '\0' ? q + 1 : q) {
+		q = s + strcspn(s, ",");
+		n = (size_t)(q - s);
+		if (n == 0)
+			continue;
+		item = xmalloc(n + 1);
+		memcpy(item, s, n);
+		item[n] = '\0';
+		conf_strv_push(sv, item);
+		free(item);
+	}
+}
+
+static void
+quick_strset(char **dst, const char *s)
+{
+	if (s == NULL || *s == '\0')
+		return;
+	free(*dst);
+	*dst = xstrdup(s);
+}
+
+/*
+ * A transport as a link (or the flags) describes it: ws with its path and
+ * Host; h2 with its path and hosts; tcp with the http header, its paths
+ * and Host values (4.34's other request fields kept, as v2rayN does).
+ */
+static void
+quick_net(struct conf_stream *st, enum conf_network net, const char *type,
+    const char *path, const char *host)
+{
+	struct conf_http_field	*f;
+	struct conf_http_req	*r = &st->tcp.req;
+	size_t			 i;
+
+	switch (net) {
+	case CONF_NET_KCP:
+		quick_kcp(st, type, path);
+		break;
+	case CONF_NET_WS:
+		st->network = CONF_NET_WS;
+		quick_strset(&st->ws.path, path);
+		quick_strset(&st->ws.host, host);
+		break;
+	case CONF_NET_H2:
+		st->network = CONF_NET_H2;
+		quick_strset(&st->h2.path, path);
+		quick_split(&st->h2.host, host);
+		break;
+	default:
+		if (type == NULL || strcmp(type, "http") != 0)
+			break;
+		st->tcp.http_header = true;
+		quick_split(&r->path, path);
+		if (*host == '\0')
+			break;
+		httphdr_request_defaults(r);
+		for (i = 0; i < r->nfields; i++)
+			if (strcasecmp(r->fields[i].name, "Host") == 0)
+				break;
+		f = &r->fields[i < r->nfields ? i : 0];
+		conf_strv_free(&f->values);
+		quick_split(&f->values, host);
+		/* As 4.34 orders a configured headers map. */
+		conf_http_fields_sort(r->fields, r->nfields);
+		break;
+	}
+}
+
+/* -kcp, -ws PATH, -h2 PATH on a stream. */
+static void
+quick_net_flags(const struct quick *q, struct conf_stream *st)
+{
+	if (q->kcp)
+		quick_kcp(st, NULL, NULL);
+	else if (q->net != CONF_NET_TCP)
+		quick_net(st, q->net, NULL, q->net_path, "");
+}
+
 /* Server side: -tls CERT,KEY. */
 static void
 quick_tls_server(const struct quick *q, struct conf_stream *st)
@@ -858,6 +1001,16 @@ quick_tls_client(const struct quick *q, struct conf_stream *st,
 		st->tlss.allow_insecure = true;
 }
 
+/* A link's transport and TLS on an outbound. */
+static void
+quick_link_stream(const struct quick *q, struct conf_stream *st,
+    const struct quick_link *l)
+{
+	quick_net(st, l->net, l->type, l->path, l->host);
+	if (l->tls)
+		quick_tls_client(q, st, l->sni);
+}
+
 static void
 quick_apply_vserver(const struct quick *q, struct conf *c,
     struct conf_diag *d)
@@ -873,8 +1026,7 @@ quick_apply_vserver(const struct quick *q, struct conf *c,
 		for (i = 0; i < q->nids; i++)
 			quick_user(conf_inbound_add_client(in), q->ids[i],
 			    q->aid, CONF_SEC_AUTO);
-		if (q->kcp)
-			quick_kcp(&in->stream, NULL, NULL);
+		quick_net_flags(q, &in->stream);
 		quick_tls_server(q, &in->stream);
 		if (q->dynamic.from != 0)
 			in->detour_to = xstrdup("dynamic");
@@ -887,8 +1039,7 @@ quick_apply_vserver(const struct quick *q, struct conf *c,
 		in->allocate.strategy = CONF_ALLOC_RANDOM;
 		in->allocate.concurrency = q->dyn_concurrency;
 		in->allocate.refresh_sec = 5 * 60;
-		if (q->kcp)
-			quick_kcp(&in->stream, NULL, NULL);
+		quick_net_flags(q, &in->stream);
 		quick_tls_server(q, &in->stream);
 	}
 	quick_outbound(q, c, d, &pos, "direct", CONF_PROTO_FREEDOM, true);
@@ -936,10 +1087,7 @@ quick_apply_vclient(const struct quick *q, struct conf *c,
 			srv->port = l->port;
 			quick_user(conf_server_add_user(srv), l->id, l->aid,
 			    l->scy);
-			if (l->net == CONF_NET_KCP)
-				quick_kcp(&out->stream, l->type, l->path);
-			if (l->tls)
-				quick_tls_client(q, &out->stream, l->sni);
+			quick_link_stream(q, &out->stream, l);
 		} else {
 			srv->address = xstrdup(q->peer.host);
 			srv->port = q->peer.port;
@@ -947,8 +1095,7 @@ quick_apply_vclient(const struct quick *q, struct conf *c,
 			    q->aid, q->security_set ? q->security :
 			    CONF_SEC_AUTO);
 		}
-		if (q->kcp)
-			quick_kcp(&out->stream, NULL, NULL);
+		quick_net_flags(q, &out->stream);
 		if (q->tls || q->sni[0] != '\0' || q->insecure)
 			quick_tls_client(q, &out->stream, q->sni);
 		if (q->mux > 0) {
@@ -1006,6 +1153,7 @@ quick_apply_vportal(const struct quick *q, struct conf *c,
 		in->port.from = in->port.to = q->listen.port;
 		quick_user(conf_inbound_add_client(in), q->ids[0], 0,
 		    CONF_SEC_AUTO);
+		quick_net_flags(q, &in->stream);
 		quick_tls_server(q, &in->stream);
 	}
 	r = quick_rule(c, "portal");
@@ -1043,10 +1191,19 @@ quick_apply_vbridge(const struct quick *q, struct conf *c,
 	if ((out = quick_outbound(q, c, d, &pos, "interconn",
 	    CONF_PROTO_VMESS, false)) != NULL) {
 		srv = conf_outbound_add_server(out);
-		srv->address = xstrdup(q->peer.host);
-		srv->port = q->peer.port;
-		quick_user(conf_server_add_user(srv), q->ids[0], 0,
-		    CONF_SEC_AUTO);
+		if (q->have_link) {
+			srv->address = xstrdup(q->link.add);
+			srv->port = q->link.port;
+			quick_user(conf_server_add_user(srv), q->link.id,
+			    q->link.aid, q->link.scy);
+			quick_link_stream(q, &out->stream, &q->link);
+		} else {
+			srv->address = xstrdup(q->peer.host);
+			srv->port = q->peer.port;
+			quick_user(conf_server_add_user(srv), q->ids[0], 0,
+			    CONF_SEC_AUTO);
+			quick_net_flags(q, &out->stream);
+		}
 		if (q->tls || q->sni[0] != '\0' || q->insecure)
 			quick_tls_client(q, &out->stream, q->sni);
 	}
@@ -1119,7 +1276,8 @@ quick_server_link(const struct quick *q, size_t i, struct quick_link *l)
 	const char	*host;
 	int		 guessed = 0;
 
-	if (q->tool != QUICK_VSERVER || i >= q->nids)
+	if ((q->tool != QUICK_VSERVER && q->tool != QUICK_VPORTAL) ||
+	    i >= q->nids)
 		return -1;
 	memset(l, 0, sizeof(*l));
 	if (q->host[0] != '\0')
@@ -1130,7 +1288,10 @@ quick_server_link(const struct quick *q, size_t i, struct quick_link *l)
 	} else
 		host = q->listen.host;
 	snprintf(l->add, sizeof(l->add), "%s", host);
-	if (q->nids > 1)
+	if (q->tool == QUICK_VPORTAL)
+		snprintf(l->ps, sizeof(l->ps), "vtools portal %.*s:%u", 200,
+		    host, q->listen.port);
+	else if (q->nids > 1)
 		snprintf(l->ps, sizeof(l->ps), "vtools %.*s:%u #%zu", 200,
 		    host, q->listen.port, i + 1);
 	else
@@ -1138,10 +1299,12 @@ quick_server_link(const struct quick *q, size_t i, struct quick_link *l)
 		    q->listen.port);
 	l->port = q->listen.port;
 	memcpy(l->id, q->ids[i], sizeof(l->id));
-	l->aid = q->aid < 0 ? 0 : q->aid;
+	l->aid = q->aid < 0 || q->tool == QUICK_VPORTAL ? 0 : q->aid;
 	l->scy = CONF_SEC_AUTO;
-	l->net = q->kcp ? CONF_NET_KCP : CONF_NET_TCP;
+	l->net = q->kcp ? CONF_NET_KCP : q->net;
 	strcpy(l->type, "none");
+	if (q->net != CONF_NET_TCP)
+		snprintf(l->path, sizeof(l->path), "%s", q->net_path);
 	if (q->tls_cert != NULL) {
 		l->tls = true;
 		/* The certificate's name: -host when it is one. */
@@ -1159,7 +1322,8 @@ quick_print_links(const struct quick *q, FILE *out, FILE *warn)
 	size_t			 i;
 	int			 rv;
 
-	if (q->tool != QUICK_VSERVER || !q->any)
+	if ((q->tool != QUICK_VSERVER && q->tool != QUICK_VPORTAL) ||
+	    !q->any)
 		return;
 	for (i = 0; i < q->nids; i++) {
 		if ((rv = quick_server_link(q, i, &l)) == -1)
@@ -1331,6 +1495,24 @@ quick_field_ok(const char *s, size_t size)
 	return memchr(s, '\0', size) != NULL;
 }
 
+/* A link's "net": v2rayN's names. */
+static const char *
+quick_net_name(enum conf_network net)
+{
+	switch (net) {
+	case CONF_NET_TCP:
+		return "tcp";
+	case CONF_NET_KCP:
+		return "kcp";
+	case CONF_NET_WS:
+		return "ws";
+	case CONF_NET_H2:
+		return "h2";
+	default:
+		return NULL;
+	}
+}
+
 int
 quick_vmess_link_encode(const struct quick_link *l, char *buf, size_t size)
 {
@@ -1347,7 +1529,7 @@ quick_vmess_link_encode(const struct quick_link *l, char *buf, size_t size)
 	    !quick_field_ok(l->path, sizeof(l->path)) ||
 	    !quick_field_ok(l->sni, sizeof(l->sni)) ||
 	    !quick_host_valid(l->add) || quick_uuid_parse(l->id, canon) == -1 ||
-	    (l->net != CONF_NET_TCP && l->net != CONF_NET_KCP) ||
+	    quick_net_name(l->net) == NULL ||
 	    (unsigned)l->scy > CONF_SEC_LEGACY)
 		return -1;
 	snprintf(port, sizeof(port), "%u", l->port);
@@ -1362,7 +1544,7 @@ quick_vmess_link_encode(const struct quick_link *l, char *buf, size_t size)
 	    !quick_json_put(json, sizeof(json), &o, "scy",
 	    conf_security_name(l->scy), false) ||
 	    !quick_json_put(json, sizeof(json), &o, "net",
-	    l->net == CONF_NET_KCP ? "kcp" : "tcp", false) ||
+	    quick_net_name(l->net), false) ||
 	    !quick_json_put(json, sizeof(json), &o, "type",
 	    l->type[0] != '\0' ? l->type : "none", false) ||
 	    !quick_json_put(json, sizeof(json), &o, "host", l->host, false) ||
@@ -1481,9 +1663,14 @@ quick_link_fields(struct json_object *o, struct quick_link *l,
 		l->net = CONF_NET_TCP;
 	else if (strcasecmp(buf, "kcp") == 0 || strcasecmp(buf, "mkcp") == 0)
 		l->net = CONF_NET_KCP;
+	else if (strcasecmp(buf, "ws") == 0 ||
+	    strcasecmp(buf, "websocket") == 0)
+		l->net = CONF_NET_WS;
+	else if (strcasecmp(buf, "h2") == 0 || strcasecmp(buf, "http") == 0)
+		l->net = CONF_NET_H2;
 	else {
-		*errstr = "\"net\" is a transport vtools lacks (tcp and kcp "
-		    "only)";
+		*errstr = "\"net\" is a transport vtools lacks (tcp, kcp, "
+		    "ws and h2 only)";
 		return -1;
 	}
 	if (quick_json_str(o, "type", l->type, sizeof(l->type)) == -1) {
@@ -1492,8 +1679,9 @@ quick_link_fields(struct json_object *o, struct quick_link *l,
 	}
 	if (l->type[0] == '\0')
 		strcpy(l->type, "none");
-	if (l->net == CONF_NET_TCP && strcmp(l->type, "none") != 0) {
-		*errstr = "\"type\": TCP header obfuscation is not supported";
+	if (l->net == CONF_NET_TCP && strcmp(l->type, "none") != 0 &&
+	    strcmp(l->type, "http") != 0) {
+		*errstr = "\"type\": a tcp header is none or http";
 		return -1;
 	}
 	if (l->net == CONF_NET_KCP && conf_kcp_header_valid(l->type) == -1) {
@@ -1501,9 +1689,12 @@ quick_link_fields(struct json_object *o, struct quick_link *l,
 		return -1;
 	}
 	if (quick_json_str(o, "host", l->host, sizeof(l->host)) == -1 ||
-	    quick_json_str(o, "path", l->path, sizeof(l->path)) == -1) {
+	    quick_json_str(o, "path", l->path, sizeof(l->path)) == -1 ||
+	    strpbrk(l->host, " \t\r\n") != NULL ||
+	    (l->net != CONF_NET_KCP && strpbrk(l->path, " \t\r\n") !=
+	    NULL)) {
 		*errstr = "\"host\" or \"path\" is not a string of at most "
-		    "255 bytes";
+		    "255 bytes without blanks";
 		return -1;
 	}
 	if (quick_json_str(o, "tls", buf, sizeof(buf)) == -1 ||
@@ -1517,7 +1708,7 @@ quick_link_fields(struct json_object *o, struct quick_link *l,
 		*errstr = "\"sni\" is not a string of at most 255 bytes";
 		return -1;
 	}
-	if (l->tls && l->net != CONF_NET_TCP) {
+	if (l->tls && l->net == CONF_NET_KCP) {
 		*errstr = "\"tls\": TLS over mKCP is not supported";
 		return -1;
 	}

@@ -36,10 +36,16 @@ struct quick_link {
 	char			 id[37];		/* canonical UUID */
 	int			 aid;			/* alterId */
 	enum conf_security	 scy;
-	enum conf_network	 net;			/* tcp or kcp */
-	char			 type[16];		/* mKCP header type */
-	char			 host[QUICK_HOST_MAX];	/* unused by tcp/kcp */
-	char			 path[QUICK_HOST_MAX];	/* kcp: the seed */
+	enum conf_network	 net;			/* tcp, kcp, ws or h2 */
+	char			 type[16];		/* mKCP header type;
+							   tcp: none or http */
+	/*
+	 * ws: the Host header and the path; h2: hosts (a comma list) and
+	 * the path; tcp with type http: Host values and paths (comma
+	 * lists), as v2rayN writes them; kcp: path is the seed.
+	 */
+	char			 host[QUICK_HOST_MAX];
+	char			 path[QUICK_HOST_MAX];
 	bool			 tls;			/* "tls": "tls" */
 	char			 sni[QUICK_HOST_MAX];	/* "" = none */
 };
@@ -63,6 +69,9 @@ struct quick {
 	size_t			 nids;
 	int			 aid;		/* -aid; -1 = not given */
 	bool			 kcp;		/* -kcp */
+	/* -ws PATH or -h2 PATH: CONF_NET_WS/H2 with net_path; else tcp. */
+	enum conf_network	 net;
+	char			 net_path[QUICK_HOST_MAX];
 
 	/*
 	 * Where the tool's main inbound listens: vserver -listen/-port,
@@ -74,9 +83,10 @@ struct quick {
 	/* vserver */
 	struct conf_ports	 dynamic;	/* -dynamic A-B */
 	int			 dyn_concurrency;
-	char			 host[QUICK_HOST_MAX];	/* -host, "" = none */
+	/* vserver, vportal: -host, "" = none */
+	char			 host[QUICK_HOST_MAX];
 
-	/* vclient: -server or a link; vbridge: -portal */
+	/* vclient: -server or a link; vbridge: -portal or a link */
 	struct quick_hostport	 peer;
 	bool			 have_link;
 	struct quick_link	 link;
@@ -132,13 +142,15 @@ int	quick_apply(const struct quick *q, struct conf *c,
 	    struct conf_diag *d);
 
 /*
- * The link vserver's user i can paste into a client. Returns 1 when the
- * address is 127.0.0.1 standing in for a wildcard listen address (no
- * -host), 0 otherwise, -1 when there is no such user.
+ * The link vserver's user i (vportal: its bridge's user) can paste into a
+ * client (vbridge). Returns 1 when the address is 127.0.0.1 standing in
+ * for a wildcard listen address (no -host), 0 otherwise, -1 when there is
+ * no such user.
  */
 int	quick_server_link(const struct quick *q, size_t i,
 	    struct quick_link *l);
-/* vserver started from flags: every user's link to out, hints to warn. */
+/* vserver or vportal started from flags: every user's link to out, hints
+ * to warn. */
 void	quick_print_links(const struct quick *q, FILE *out, FILE *warn);
 
 /* A random (RFC 4122 version 4) UUID, canonical form. 0 or -1. */
@@ -154,7 +166,8 @@ int	quick_vmess_link_encode(const struct quick_link *l, char *buf,
 /*
  * Parse a vmess:// link: standard or URL-safe base64, padded or not;
  * port and aid as strings or numbers. 0, or -1 with *errstr a static
- * reason. Networks other than tcp/kcp and TLS are refused.
+ * reason. Networks other than tcp, kcp, ws and h2 are refused, and so is
+ * TLS over kcp.
  */
 int	quick_vmess_link_decode(const char *link, struct quick_link *l,
 	    const char **errstr);

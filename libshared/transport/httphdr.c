@@ -123,6 +123,21 @@ httphdr_request(const struct conf_http_req *r, struct evbuffer *out)
 	evbuffer_add(out, "\r\n", 2);
 }
 
+void
+httphdr_request_defaults(struct conf_http_req *r)
+{
+	struct conf_http_field	*f;
+	size_t			 i, j;
+
+	if (r->nfields > 0)
+		return;
+	for (i = 0; i < sizeof(req_def) / sizeof(*req_def); i++) {
+		f = conf_http_field_get(&r->fields, &r->nfields, req_def[i].name);
+		for (j = 0; j < req_def[i].n; j++)
+			conf_strv_push(&f->values, req_def[i].v[j]);
+	}
+}
+
 static void
 date_out(time_t now, struct evbuffer *out)
 {

@@ -33,6 +33,11 @@ struct evbuffer;
  * NULL or empty parts take 4.34's defaults.
  */
 void	httphdr_request(const struct conf_http_req *r, struct evbuffer *out);
+/*
+ * Fill r's fields with 4.34's default request fields, in its order, when
+ * it has none (a link that names only the Host keeps the rest).
+ */
+void	httphdr_request_defaults(struct conf_http_req *r);
 /* The response a server sends first; a Date field unless r has one. */
 void	httphdr_response(const struct conf_http_resp *r, time_t now,
 	    struct evbuffer *out);

@@ -318,7 +318,18 @@ test_quick_vclient_socks_port_only(void **state)
 	"ktN2U2Mi00MTM4LTlmZDMtMDk4YTYzOTY0YjZiIiwiYWlkIjoiMCIsInNjeSI6ImF1dG" \
 	"8iLCJuZXQiOiJ0Y3AiLCJ0eXBlIjoibm9uZSIsImhvc3QiOiIiLCJwYXRoIjoiIiwidG" \
 	"xzIjoiIn0="
-/* net "ws" with tls "tls": a transport vtools does not have. */
+/* net "ws" with tls "tls", path "/". */
+/* net tcp, type http, host "a.example,b.example", path "/x,/y". */
+#define LINK_HTTP "vmess://eyJ2IjoiMiIsInBzIjoiaHR0cCIsImFkZCI6ImguZXhhbXBsZSIs" \
+	"InBvcnQiOiI4MCIsImlkIjoiMjc4NDg3MzktN2U2Mi00MTM4LTlmZDMtMDk4YTYzOTY0" \
+	"YjZiIiwiYWlkIjoiMCIsIm5ldCI6InRjcCIsInR5cGUiOiJodHRwIiwiaG9zdCI6ImEu" \
+	"ZXhhbXBsZSxiLmV4YW1wbGUiLCJwYXRoIjoiL3gsL3kiLCJ0bHMiOiIifQ=="
+/* net h2, host "a.example,b.example", path "/h", tls, sni s.example. */
+#define LINK_H2 "vmess://eyJ2IjoiMiIsInBzIjoiaDIiLCJhZGQiOiJoLmV4YW1wbGUiLCJw" \
+	"b3J0IjoiNDQzIiwiaWQiOiIyNzg0ODczOS03ZTYyLTQxMzgtOWZkMy0wOThhNjM5NjRi" \
+	"NmIiLCJhaWQiOiIwIiwibmV0IjoiaDIiLCJ0eXBlIjoibm9uZSIsImhvc3QiOiJhLmV4" \
+	"YW1wbGUsYi5leGFtcGxlIiwicGF0aCI6Ii9oIiwidGxzIjoidGxzIiwic25pIjoicy5l" \
+	"eGFtcGxlIn0="
 #define LINK_WS "vmess://eyJ2IjogIjIiLCAicHMiOiAid3MiLCAiYWRkIjogImEuZXhh" \
 	"bXBsZS5jb20iLCAicG9ydCI6ICI0NDMiLCAiaWQiOiAiMjc4NDg3MzktN2U2Mi00MTM4" \
 	"LTlmZDMtMDk4YTYzOTY0YjZiIiwgImFpZCI6ICIwIiwgIm5ldCI6ICJ3cyIsICJ0eXBl" \
@@ -342,6 +353,112 @@ test_quick_vclient_link(void **state)
 	assert_true(out->mux_enabled);
 	assert_int_equal(out->mux_concurrency, 2);
 	assert_int_equal(f->c.inbounds[0].port.from, 1080);
+}
+
+static void
+test_quick_vclient_transport_links(void **state)
+{
+	struct fx			*f = *state;
+	const struct conf_outbound	*out;
+	const struct conf_http_req	*r;
+
+	assert_int_equal(parse(f, "vclient", ARGS(LINK_WS)), 0);
+	assert_int_equal(f->q.link.net, CONF_NET_WS);
+	assert_string_equal(f->q.link.path, "/");
+	assert_true(f->q.link.tls);
+	quick_free(&f->q);
+	assert_int_equal(parse(f, "vclient", ARGS(LINK_H2)), 0);
+	assert_int_equal(f->q.link.net, CONF_NET_H2);
+	assert_string_equal(f->q.link.path, "/h");
+	assert_string_equal(f->q.link.host, "a.example,b.example");
+	assert_string_equal(f->q.link.sni, "s.example");
+	quick_free(&f->q);
+	/* The http header: v2rayN's host and path lists, 4.34's other
+	 * request fields, sorted as 4.34 sorts a headers map. */
+	build(f, "vclient", ARGS(LINK_HTTP));
+	out = &f->c.outbounds[0];
+	assert_int_equal(out->stream.network, CONF_NET_TCP);
+	assert_true(out->stream.tcp.http_header);
+	r = &out->stream.tcp.req;
+	assert_strv(&r->path, ARGS("/x", "/y"));
+	assert_int_equal(r->nfields, 5);
+	assert_string_equal(r->fields[0].name, "Accept-Encoding");
+	assert_string_equal(r->fields[2].name, "Host");
+	assert_strv(&r->fields[2].values, ARGS("a.example", "b.example"));
+	assert_string_equal(r->fields[4].name, "User-Agent");
+	assert_int_equal(r->fields[4].values.n, 2);
+}
+
+static void
+test_quick_ws_h2_flags(void **state)
+{
+	struct fx			*f = *state;
+	const struct conf_outbound	*out;
+	struct quick_link		 l;
+	char				 buf[QUICK_LINK_MAX];
+
+	/* vserver -ws: the inbound and the link say ws and the path. */
+	build(f, "vserver", ARGS("-port", "10086", "-id", U1, "-ws", "/ray",
+	    "-host", "v.example"));
+	assert_int_equal(f->c.inbounds[0].stream.network, CONF_NET_WS);
+	assert_string_equal(f->c.inbounds[0].stream.ws.path, "/ray");
+	assert_int_equal(quick_server_link(&f->q, 0, &l), 0);
+	assert_int_equal(l.net, CONF_NET_WS);
+	assert_string_equal(l.path, "/ray");
+	assert_false(l.tls);
+	assert_true(quick_vmess_link_encode(&l, buf, sizeof(buf)) > 0);
+	assert_int_equal(quick_vmess_link_decode(buf, &l, NULL), 0);
+	assert_int_equal(l.net, CONF_NET_WS);
+	assert_string_equal(l.path, "/ray");
+	conf_cleanup(&f->c);
+	conf_init(&f->c);
+	quick_free(&f->q);
+	/* -h2 with TLS (certificates read only when the engine starts). */
+	assert_int_equal(parse(f, "vserver", ARGS("-port", "443", "-id", U1,
+	    "-h2", "/h", "-tls", "c.pem,k.pem", "-host", "v.example")), 0);
+	assert_int_equal(quick_server_link(&f->q, 0, &l), 0);
+	assert_int_equal(l.net, CONF_NET_H2);
+	assert_true(l.tls);
+	assert_string_equal(l.sni, "v.example");
+	assert_true(quick_vmess_link_encode(&l, buf, sizeof(buf)) > 0);
+	assert_int_equal(quick_vmess_link_decode(buf, &l, NULL), 0);
+	assert_int_equal(l.net, CONF_NET_H2);
+	assert_string_equal(l.path, "/h");
+	quick_free(&f->q);
+	/* vportal -ws: its link is the bridge's. */
+	assert_int_equal(parse(f, "vportal", ARGS("-listen", "1024", "-id", U1,
+	    "-public", "80", "-ws", "/rev", "-host", "p.example")), 0);
+	assert_int_equal(quick_server_link(&f->q, 0, &l), 0);
+	assert_string_equal(l.add, "p.example");
+	assert_int_equal(l.port, 1024);
+	assert_int_equal(l.net, CONF_NET_WS);
+	assert_string_equal(l.path, "/rev");
+	assert_true(quick_vmess_link_encode(&l, buf, sizeof(buf)) > 0);
+	quick_free(&f->q);
+	/* vbridge takes it: the interconn outbound from the link. */
+	build(f, "vbridge", ARGS(buf, "-to", "127.0.0.1:80"));
+	out = &f->c.outbounds[1];
+	assert_string_equal(out->tag, "interconn");
+	assert_string_equal(out->vnext[0].address, "p.example");
+	assert_int_equal(out->vnext[0].port, 1024);
+	assert_string_equal(out->vnext[0].users[0].id, U1);
+	assert_int_equal(out->stream.network, CONF_NET_WS);
+	assert_string_equal(out->stream.ws.path, "/rev");
+	conf_cleanup(&f->c);
+	conf_init(&f->c);
+	quick_free(&f->q);
+	/* The clients' flags. */
+	build(f, "vclient", ARGS("-server", "h.example:443", "-id", U1, "-ws",
+	    "/w"));
+	out = &f->c.outbounds[0];
+	assert_int_equal(out->stream.network, CONF_NET_WS);
+	assert_string_equal(out->stream.ws.path, "/w");
+	assert_false(out->stream.tls);
+	quick_free(&f->q);
+	assert_int_equal(parse(f, "vbridge", ARGS("-portal", "h.example:443",
+	    "-id", U1, "-to", "127.0.0.1:80", "-h2", "/b", "-tls")), 0);
+	assert_int_equal(f->q.net, CONF_NET_H2);
+	assert_string_equal(f->q.net_path, "/b");
 }
 
 static void
@@ -627,7 +744,18 @@ test_quick_usage_errors(void **state)
 		    "example.com:1080" }, "-socks" },
 		{ "vclient", { LINK_STD, "-id", U1 }, "do not go with" },
 		{ "vclient", { LINK_STD, LINK_STD }, "only one" },
-		{ "vclient", { LINK_WS }, "transport" },
+		{ "vclient", { LINK_WS, "-ws", "/x" }, "names its transport" },
+		{ "vclient", { "-server", "h:1", "-id", U1, "-h2", "/x" },
+		    "-h2 needs -tls" },
+		{ "vserver", { "-port", "1", "-id", U1, "-ws", "/x", "-kcp" },
+		    "exclude" },
+		{ "vserver", { "-port", "1", "-id", U1, "-ws", "/x", "-h2",
+		    "/y" }, "exclude" },
+		{ "vserver", { "-port", "1", "-id", U1, "-ws", "x" },
+		    "starting with /" },
+		{ "vbridge", { LINK_WS, "-portal", "h:1", "-to", "1.2.3.4:5" },
+		    "do not go with" },
+		{ "vbridge", { "-to", "1.2.3.4:5" }, "vmess:// link" },
 		{ "vclient", { "vmess://%%%" }, "not base64" },
 		{ "vclient", { "-port", "1" }, "not a vclient flag" },
 		{ "vportal", { "-id", U1, "-public", "80" }, "-listen" },
@@ -859,9 +987,11 @@ test_quick_link_garbage(void **state)
 		"{\"add\":\"h\"," GOOD_REST ",\"aid\":-1}",
 		"{\"add\":\"h\"," GOOD_REST ",\"aid\":65536}",
 		"{\"add\":\"h\"," GOOD_REST ",\"scy\":\"aes-256-cfb\"}",
-		"{\"add\":\"h\"," GOOD_REST ",\"net\":\"ws\"}",
+		"{\"add\":\"h\"," GOOD_REST ",\"net\":\"quic\"}",
 		"{\"add\":\"h\"," GOOD_REST ",\"net\":\"grpc\"}",
-		"{\"add\":\"h\"," GOOD_REST ",\"type\":\"http\"}",
+		"{\"add\":\"h\"," GOOD_REST ",\"type\":\"srtp\"}",
+		"{\"add\":\"h\"," GOOD_REST ",\"net\":\"ws\",\"path\":"
+		    "\"/a b\"}",
 		"{\"add\":\"h\"," GOOD_REST ",\"net\":\"kcp\",\"type\":\"x\"}",
 		"{\"add\":\"h\"," GOOD_REST ",\"tls\":\"xtls\"}",
 		"{\"add\":\"h\"," GOOD_REST ",\"path\":[]}",
@@ -1047,6 +1177,8 @@ main(void)
 		T(test_quick_vclient_socks_port_only),
 		T(test_quick_vclient_link),
 		T(test_quick_vclient_kcp_link),
+		T(test_quick_vclient_transport_links),
+		T(test_quick_ws_h2_flags),
 		T(test_quick_vportal_seed002),
 		T(test_quick_vbridge_seed002),
 		T(test_quick_base_config),
