@@ -23,6 +23,7 @@
 
 #include <event2/event.h>
 
+#include "base/util.h"
 #include "core/engine.h"
 #include "conf/conf.h"
 #include "net/srccap.h"
@@ -433,15 +434,29 @@ test_live(void **state)
 	struct engine		*eng;
 	uint16_t		 port = free_port();
 	uint8_t			 rep[10];
-	int			 fd[9], other, lfd, i;
+	int			 fd[9], other, lfd, i, tries;
 
 	(void)state;
 	assert_non_null(base);
-	eng = engine_with_cap(base, port, 3);
-	/* A burst of six from 127.0.0.1: younger than the grace, all in. */
-	for (i = 0; i < 6; i++) {
-		fd[i] = dial(port, "127.0.0.1");
-		spin(base);
+	/*
+	 * A burst of six from 127.0.0.1: younger than the grace, all in. A
+	 * machine so loaded that the burst itself outlasts the 1 s grace
+	 * tests nothing: that burst is thrown away and made again.
+	 */
+	for (tries = 0;; tries++) {
+		uint64_t t0 = util_now_ms();
+
+		eng = engine_with_cap(base, port, 3);
+		for (i = 0; i < 6; i++) {
+			fd[i] = dial(port, "127.0.0.1");
+			spin(base);
+		}
+		if (util_now_ms() - t0 < 800 || tries == 9)
+			break;
+		for (i = 0; i < 6; i++)
+			close(fd[i]);
+		engine_free(eng);
+		port = free_port();
 	}
 	assert_int_equal(eng->hs_cap_closed, 0);
 	for (i = 0; i < 6; i++)
