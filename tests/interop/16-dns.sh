@@ -138,28 +138,38 @@ done
 
 # The dns object's queries are routed: a rule sends them over VMess to a
 # vserver, whose freedom reaches the server (as 4.34's dispatcher does).
+# And vserver's own dns outbound behind its VMess inbound: queries to port
+# 53 from a dokodemo-door of vclient, over TCP (the VMess body codec) and
+# UDP, are answered there.
 ID=$(cat /proc/sys/kernel/random/uuid); VP=$(free_port); SP2=$(free_port)
+KP2=$(free_port)
 cat >$T/vs.json <<JSON
 {"log": {"access": "$T/vs-access.log", "loglevel": "info"},
+ "dns": {"servers": [{"address": "127.0.0.1", "port": $DP}]},
  "inbounds": [{"port": $VP, "listen": "127.0.0.1", "protocol": "vmess",
    "settings": {"clients": [{"id": "$ID"}]}}],
- "outbounds": [{"protocol": "freedom"}]}
+ "outbounds": [{"protocol": "freedom"}, {"tag": "dns-out", "protocol": "dns"}],
+ "routing": {"rules": [{"type": "field", "port": "53", "outboundTag": "dns-out"}]}}
 JSON
 cat >$T/vc.json <<JSON
 {"dns": {"tag": "dns-app", "servers": [{"address": "127.0.0.1", "port": $DP}]},
- "inbounds": [{"port": $SP2, "listen": "127.0.0.1", "protocol": "socks"}],
+ "inbounds": [{"port": $SP2, "listen": "127.0.0.1", "protocol": "socks"},
+  {"tag": "dns-in", "port": $KP2, "listen": "127.0.0.1",
+   "protocol": "dokodemo-door",
+   "settings": {"address": "127.0.0.1", "port": 53, "network": "tcp,udp"}}],
  "outbounds": [{"tag": "block", "protocol": "blackhole"},
   {"tag": "redir", "protocol": "freedom",
    "settings": {"redirect": "127.0.0.1:$HP"}},
   {"tag": "proxy", "protocol": "vmess", "settings": {"vnext": [
    {"address": "127.0.0.1", "port": $VP, "users": [{"id": "$ID"}]}]}}],
  "routing": {"domainStrategy": "IPIfNonMatch", "rules": [
-  {"type": "field", "inboundTag": ["dns-app"], "outboundTag": "proxy"},
+  {"type": "field", "inboundTag": ["dns-app", "dns-in"], "outboundTag": "proxy"},
   {"type": "field", "ip": ["10.11.11.11/32"], "outboundTag": "redir"}]}}
 JSON
 start vserver $BIN/vserver -c $T/vs.json
 start vclient2 $BIN/vclient -c $T/vc.json
-wait_port $VP && wait_port $SP2 || { show_log vserver; show_log vclient2; exit 1; }
+wait_port $VP && wait_port $SP2 && wait_port $KP2 ||
+    { show_log vserver; show_log vclient2; exit 1; }
 check_eq "a name resolved through VMess routes by its address" "ok" \
     cu $SP2 http://viavmess.test/
 # The access log is flushed every second.
@@ -167,3 +177,8 @@ seen() { i=0; while [ $i -lt 30 ]; do grep -q "$1" "$2" 2>/dev/null &&
 	return 0; sleep 0.1; i=$((i + 1)); done; return 1; }
 check "the query reached the DNS server through vserver" \
     seen "accepted udp:127.0.0.1:$DP" $T/vs-access.log
+$D query $KP2 "both.test A tcp" "both.test AAAA" >$T/vm.out
+check_eq "a dns outbound behind VMess answers over TCP" "$A A 10.5.5.5" \
+    sed -n 1p $T/vm.out
+check_eq "a dns outbound behind VMess answers over UDP" "$A AAAA fd00::5" \
+    sed -n 2p $T/vm.out
