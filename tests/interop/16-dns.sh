@@ -1,10 +1,12 @@
 #!/bin/sh
-# The dns object and the dns outbound (issue 16), against a DNS server this
-# test starts (dnslib): `servers` with a port, `hosts` (full, domain:, a
-# list) over the server, the cache, IPIfNonMatch routing a name by the
-# address the dns object gives, freedom UseIP, and a dns outbound behind a
-# dokodemo-door answering A/AAAA itself (UDP and TCP) and forwarding the
-# rest. The same config then runs in v2ray 4.34 and must answer alike.
+# The dns object and the dns outbound (issue 16), against DNS servers this
+# test starts (dnslib): `servers` with a port, `domains` and `expectIps`
+# (geosite:/geoip: lists too), `hosts` (full, domain:, geosite:, aliases,
+# a list) over the servers, the cache and its TTL, IPIfNonMatch and
+# IPOnDemand routing a name by the address the dns object gives, freedom
+# UseIP, and a dns outbound behind a dokodemo-door answering A/AAAA itself
+# (UDP and TCP) and forwarding the rest. The same config then runs in v2ray
+# 4.34 and must answer alike. Last, the queries go over VMess both ways.
 . "$(dirname "$0")/lib.sh"
 need_v2ray
 D="python3 $ROOT/tests/helpers/dnsd.py"
@@ -162,7 +164,7 @@ cat >$T/vc.json <<JSON
    "settings": {"redirect": "127.0.0.1:$HP"}},
   {"tag": "proxy", "protocol": "vmess", "settings": {"vnext": [
    {"address": "127.0.0.1", "port": $VP, "users": [{"id": "$ID"}]}]}}],
- "routing": {"domainStrategy": "IPIfNonMatch", "rules": [
+ "routing": {"domainStrategy": "IPOnDemand", "rules": [
   {"type": "field", "inboundTag": ["dns-app", "dns-in"], "outboundTag": "proxy"},
   {"type": "field", "ip": ["10.11.11.11/32"], "outboundTag": "redir"}]}}
 JSON
@@ -170,7 +172,7 @@ start vserver $BIN/vserver -c $T/vs.json
 start vclient2 $BIN/vclient -c $T/vc.json
 wait_port $VP && wait_port $SP2 && wait_port $KP2 ||
     { show_log vserver; show_log vclient2; exit 1; }
-check_eq "a name resolved through VMess routes by its address" "ok" \
+check_eq "IPOnDemand: a name resolved through VMess routes by its address" "ok" \
     cu $SP2 http://viavmess.test/
 # The access log is flushed every second.
 seen() { i=0; while [ $i -lt 30 ]; do grep -q "$1" "$2" 2>/dev/null &&
