@@ -36,6 +36,7 @@ ZONE = {
     "pub.test.": [("A", "192.0.2.7", 300)],     # fails expectIps
     "viavmess.test.": [("A", "10.11.11.11", 300)],
     "gprio.test.": [("A", "10.13.13.13", 300)],   # geosite: priority
+    "a.slow.test.": [("A", "10.14.14.14", 300)],  # after a silent server
 }
 ALT_ONLY = {"altonly.test.": [("A", "10.77.77.77", 300)]}
 

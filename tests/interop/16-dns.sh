@@ -20,7 +20,7 @@ python3 $ROOT/tests/helpers/mkgeodat.py ip $T/assets/geoip.dat \
     'TEN=10.0.0.0/8'
 export V2RAY_LOCATION_ASSET=$T/assets
 
-DP=$(free_port); DP2=$(free_port); HP=$(free_port)
+DP=$(free_port); DP2=$(free_port); HP=$(free_port); DEAD=$(free_port)
 start dnsd $D serve $DP $T/queries.log
 start dnsd2 $D serve $DP2 $T/queries2.log alt
 start web python3 -m http.server --bind 127.0.0.1 --directory $T/www $HP
@@ -35,7 +35,8 @@ cat <<JSON
    "alias.test": "a.test", "geosite:hosts": "10.12.12.12"${3:-}},
    "servers": [{"address": "127.0.0.1", "port": $DP, "expectIps": ["geoip:ten"]},
      {"address": "127.0.0.1", "port": $DP2,
-      "domains": ["domain:prio.test", "geosite:prio"]}]},
+      "domains": ["domain:prio.test", "geosite:prio"]},
+     {"address": "127.0.0.1", "port": $DEAD, "domains": ["full:a.slow.test"]}]},
  "inbounds": [
   {"tag": "socks-in", "port": $1, "listen": "127.0.0.1", "protocol": "socks"},
   {"tag": "dns-in", "port": $2, "listen": "127.0.0.1",
@@ -90,6 +91,7 @@ pub.test A|$A A 172.0.2.7|an answer outside expectIps falls to the next server
 altonly.test A|$NX|an NXDOMAIN ends the lookup (no fallback)
 x.geo.test A|$A A 10.12.12.12|a geosite: key in hosts
 gprio.test A|$A A 172.13.13.13|a geosite: list in a server's domains
+a.slow.test A|$A A 10.14.14.14|a server that does not answer: the next one after 4 s|vt
 CASES
 # ask PORT: every question of the cases, one answer a line, to stdout.
 ask() {
