@@ -748,6 +748,8 @@ quick_usage(const struct quick *q, FILE *fp)
 		"  -aid N            the users' alterId (default 0: AEAD)\n"
 		"  -dynamic A-B      dynamic ports in A-B, detour from -port\n"
 		"  -kcp              mKCP instead of TCP\n"
+		"  -ws PATH          WebSocket on PATH instead of TCP\n"
+		"  -h2 PATH          HTTP/2 on PATH (with -tls)\n"
 		"  -host NAME        address the printed vmess:// links give\n"
 		"  -tls CERT,KEY     TLS with this certificate and key (PEM)\n"
 		"  -uuid             print a random UUID and exit\n"
@@ -766,6 +768,7 @@ quick_usage(const struct quick *q, FILE *fp)
 		"127.0.0.1:8080)\n"
 		"  -mux N            Mux, N streams per connection\n"
 		"  -kcp              mKCP instead of TCP\n"
+		"  -ws PATH, -h2 PATH WebSocket or HTTP/2 (a link says its own)\n"
 		"  -sniff            sniff http and tls for the domain\n"
 		"  -tls              TLS to the server (a link says \"tls\")\n"
 		"  -sni NAME         TLS server name (default: the address)\n"
@@ -779,14 +782,18 @@ quick_usage(const struct quick *q, FILE *fp)
 		"  -domain D         reverse tunnel domain (default "
 		QUICK_DEFAULT_DOMAIN ")\n"
 		"  -tls CERT,KEY     TLS on the bridge's port (PEM files)\n"
+		"  -ws PATH, -h2 PATH WebSocket or HTTP/2 on the bridge's port\n"
+		"  -host NAME        address the printed vmess:// link gives\n"
 		"example: vportal -listen 0.0.0.0:10240 -id UUID "
 		"-public 0.0.0.0:8080\n",
 		[QUICK_VBRIDGE] =
-		"  -portal HOST:PORT the vportal to dial\n"
+		"  vmess://LINK      the vportal, as it prints it, or\n"
+		"  -portal HOST:PORT the vportal to dial, with\n"
 		"  -id UUID          its user id for this bridge\n"
 		"  -to HOST:PORT     the service portal traffic reaches\n"
 		"  -domain D         reverse tunnel domain, as on vportal\n"
 		"  -tls              TLS to the portal; -sni NAME, -insecure\n"
+		"  -ws PATH, -h2 PATH WebSocket or HTTP/2 to the portal\n"
 		"example: vbridge -portal portal.example.com:10240 -id UUID "
 		"-to 127.0.0.1:80\n",
 	};
