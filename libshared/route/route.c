@@ -471,7 +471,7 @@ route_ipset_has(const struct route_ipset *set, const struct route_ip *ip)
 }
 
 static void
-route_ipset_free(struct route_ipset *set)
+route_ipset_cleanup(struct route_ipset *set)
 {
 	free(set->v4);
 	free(set->v6);
@@ -540,26 +540,29 @@ route_geoip_load(struct route_ipset *set, const char *file, const char *cc,
 	return -1;
 }
 
-/* Compile an "ip" or "source" list: 0, or -1 with err written. */
+/*
+ * Fill set from a list of CIDRs, geoip: and ext: lists: 0, or -1 with
+ * err naming the value.
+ */
 static int
-route_ipset_compile(struct route_ipset *set, const struct conf_strv *sv,
-    size_t ri, const char *field, char *err, size_t errlen)
+route_ipset_fill(struct route_ipset *set, const struct conf_strv *sv,
+    char *err, size_t errlen)
 {
 	struct route_ip	 net;
 	const char	*s, *cc;
-	char		 what[256], msg[1536];
+	char		 what[256];
 	size_t		 i, j;
 	int		 prefix;
 
 	for (i = 0; i < sv->n; i++) {
 		s = sv->v[i] != NULL ? sv->v[i] : "";
+		snprintf(what, sizeof(what), "\"%.200s\"", s);
 		if (strncasecmp(s, "geoip:", 6) == 0) {
 			cc = s + 6;
 			if (strcasecmp(cc, "private") != 0) {
-				snprintf(what, sizeof(what), "\"%.200s\"", s);
 				if (route_geoip_load(set, "geoip.dat", cc, what,
-				    msg, sizeof(msg)) == -1)
-					goto fail;
+				    err, errlen) == -1)
+					return -1;
 				continue;
 			}
 			/* Built in: Debian's v2ray ships no geoip.dat. */
@@ -575,15 +578,13 @@ route_ipset_compile(struct route_ipset *set, const struct conf_strv *sv,
 		}
 		if (strncmp(s, "ext:", 4) == 0 ||
 		    strncmp(s, "ext-ip:", 7) == 0) {
-			snprintf(what, sizeof(what), "\"%.200s\"", s);
 			if (route_geoip_load(set, NULL, s + (s[3] == ':' ? 4 :
-			    7), what, msg, sizeof(msg)) == -1)
-				goto fail;
+			    7), what, err, errlen) == -1)
+				return -1;
 			continue;
 		}
 		if (route_cidr_parse(s, &net, &prefix) == -1) {
-			route_err(err, errlen, "rule %zu: %s \"%s\": bad IP or "
-			    "CIDR", ri, field, s);
+			route_err(err, errlen, "%s: bad IP or CIDR", what);
 			return -1;
 		}
 		if (route_ipset_add(set, &net, prefix) == -1)
@@ -592,12 +593,53 @@ route_ipset_compile(struct route_ipset *set, const struct conf_strv *sv,
 	route_ranges_merge(set->v4, &set->nv4);
 	route_ranges_merge(set->v6, &set->nv6);
 	return 0;
-fail:
+oom:
+	route_err(err, errlen, "out of memory");
+	return -1;
+}
+
+/* Compile an "ip" or "source" list: 0, or -1 with err written. */
+static int
+route_ipset_compile(struct route_ipset *set, const struct conf_strv *sv,
+    size_t ri, const char *field, char *err, size_t errlen)
+{
+	char	msg[1536];
+
+	if (route_ipset_fill(set, sv, msg, sizeof(msg)) == 0)
+		return 0;
 	route_err(err, errlen, "rule %zu: %s %s", ri, field, msg);
 	return -1;
-oom:
-	route_err(err, errlen, "rule %zu: out of memory", ri);
-	return -1;
+}
+
+struct route_ipset *
+route_ipset_new(const struct conf_strv *sv, char *err, size_t errlen)
+{
+	struct route_ipset	*set;
+
+	if ((set = calloc(1, sizeof(*set))) == NULL) {
+		route_err(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (route_ipset_fill(set, sv, err, errlen) == -1) {
+		route_ipset_free(set);
+		return NULL;
+	}
+	return set;
+}
+
+bool
+route_ipset_match(const struct route_ipset *set, const struct route_ip *ip)
+{
+	return set != NULL && ip != NULL && route_ipset_has(set, ip);
+}
+
+void
+route_ipset_free(struct route_ipset *set)
+{
+	if (set == NULL)
+		return;
+	route_ipset_cleanup(set);
+	free(set);
 }
 
 /* Ports. */
@@ -718,8 +760,8 @@ route_rule_free(struct route_rule *r)
 	route_strset_free(&r->inbound);
 	free(r->port.r);
 	free(r->sport.r);
-	route_ipset_free(&r->ip);
-	route_ipset_free(&r->source);
+	route_ipset_cleanup(&r->ip);
+	route_ipset_cleanup(&r->source);
 	route_strv_free(&r->proto);
 	free(r->tag);
 	memset(r, 0, sizeof(*r));

@@ -68,6 +68,21 @@ bool	route_guarded(const struct route_table *rt);
 enum route_verdict route_match(const struct route_table *rt,
 	    const struct route_query *q, const char **tag, int *rule_index);
 
+/*
+ * An address set as a rule's "ip" list takes it: IPs, CIDRs, "geoip:CC"
+ * (geoip:private built in), "ext:FILE:CC" / "ext-ip:FILE:CC", looked up
+ * by binary search over merged ranges (IPv4-mapped addresses match IPv4
+ * entries). For DNS expectIps and the like. NULL with err naming the
+ * value, file or list.
+ */
+struct route_ipset;
+struct conf_strv;
+struct route_ipset *route_ipset_new(const struct conf_strv *sv, char *err,
+	    size_t errlen);
+bool	route_ipset_match(const struct route_ipset *set,
+	    const struct route_ip *ip);
+void	route_ipset_free(struct route_ipset *set);
+
 /* printf into err when err is not NULL: messages of route/ files. */
 void	route_err(char *err, size_t errlen, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));

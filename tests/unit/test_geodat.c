@@ -695,6 +695,45 @@ test_geodat_route_errors(void **state)
 	}
 }
 
+/* The same sets outside routing (DNS expectIps). */
+static void
+test_geodat_ipset(void **state)
+{
+	struct conf_strv	 sv = { NULL, 0 };
+	struct route_ipset	*set;
+	struct route_ip		 ip;
+	char			 err[1024];
+
+	conf_strv_push(&sv, "geoip:CN");
+	conf_strv_push(&sv, "ext:other-ip.dat:us");
+	conf_strv_push(&sv, "geoip:private");
+	conf_strv_push(&sv, "203.0.113.0/24");
+	assert_non_null(set = route_ipset_new(&sv, err, sizeof(err)));
+	memset(&ip, 0, sizeof(ip));
+	ip.family = AF_INET;
+	inet_pton(AF_INET, "1.2.3.9", ip.addr);
+	assert_true(route_ipset_match(set, &ip));
+	inet_pton(AF_INET, "8.8.8.8", ip.addr);
+	assert_true(route_ipset_match(set, &ip));
+	inet_pton(AF_INET, "10.1.1.1", ip.addr);
+	assert_true(route_ipset_match(set, &ip));
+	inet_pton(AF_INET, "203.0.113.77", ip.addr);
+	assert_true(route_ipset_match(set, &ip));
+	inet_pton(AF_INET, "9.9.9.9", ip.addr);
+	assert_false(route_ipset_match(set, &ip));
+	assert_false(route_ipset_match(NULL, &ip));
+	route_ipset_free(set);
+	route_ipset_free(NULL);
+	conf_strv_push(&sv, "geoip:nope");
+	assert_null(route_ipset_new(&sv, err, sizeof(err)));
+	assert_non_null(strstr(err, "\"geoip:nope\": list \"nope\" not found"));
+	conf_strv_free(&sv);
+	conf_strv_push(&sv, "1.2.3.4/40");
+	assert_null(route_ipset_new(&sv, err, sizeof(err)));
+	assert_string_equal(err, "\"1.2.3.4/40\": bad IP or CIDR");
+	conf_strv_free(&sv);
+}
+
 int
 main(void)
 {
@@ -709,6 +748,7 @@ main(void)
 		cmocka_unit_test(test_geodat_geosite_load),
 		cmocka_unit_test(test_geodat_route),
 		cmocka_unit_test(test_geodat_route_errors),
+		cmocka_unit_test(test_geodat_ipset),
 	};
 
 	return cmocka_run_group_tests(tests, files_setup, files_teardown);
