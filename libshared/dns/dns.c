@@ -668,9 +668,10 @@ cache_get(struct vdns_server *s, const char *name, bool create)
 		/* Full: drop what expired; if nothing did, start over. */
 		for (i = 0; i < VDNS_BUCKETS; i++)
 			for (pp = &s->cache[i]; (e = *pp) != NULL; ) {
+				/* Expired: neither record is still live. */
 				if (s->ncache < VDNS_CACHE_MAX / 2 ||
-				    (e->a.expire_ms > now &&
-				    e->aaaa.expire_ms > now)) {
+				    e->a.expire_ms > now ||
+				    e->aaaa.expire_ms > now) {
 					pp = &e->next;
 					continue;
 				}
