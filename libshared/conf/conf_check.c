@@ -364,9 +364,9 @@ chk_proxy_servers(struct chk *k, const char *w,
 
 /*
  * proxySettings.tag: the outbound must exist and the chain must end. Its
- * connection is a stream carried by that outbound, so only plain TCP
- * settings apply (4.34 silently drops mKCP there and stacks TLS, which
- * vtools does not do yet).
+ * connection is a stream carried by that outbound, so mKCP (a UDP
+ * transport) and HTTP/2 (which shares its own connections) cannot apply;
+ * the layers stacked on a TCP stream (TLS, WebSocket, the TCP header) are.
  */
 static void
 chk_proxy_tag(struct chk *k, const char *w, const struct conf_outbound *out)
@@ -374,13 +374,13 @@ chk_proxy_tag(struct chk *k, const char *w, const struct conf_outbound *out)
 	const struct conf_outbound	*o = out;
 	size_t				 hops;
 
-	if (out->stream.network != CONF_NET_TCP || out->stream.tcp.http_header)
+	/* TLS, ws and the TCP header stack on the chain; these dial. */
+	if (out->stream.network == CONF_NET_KCP ||
+	    out->stream.network == CONF_NET_H2)
 		chk_err(k, w, "proxySettings: the connection goes through "
-		    "outbound \"%.64s\", so network must be tcp without "
-		    "a header", out->proxy_tag);
-	if (out->stream.tls)
-		chk_err(k, w, "proxySettings: TLS over an outbound chain is "
-		    "not supported");
+		    "outbound \"%.64s\", so network cannot be %s",
+		    out->proxy_tag, out->stream.network == CONF_NET_KCP ?
+		    "mkcp" : "h2");
 	if (out->proto == CONF_PROTO_BLACKHOLE)
 		chk_warn(k, w, "proxySettings: a blackhole opens no "
 		    "connection; ignored");

@@ -29,9 +29,8 @@ struct chain {
 };
 
 struct outbound_dial {
-	struct transport_connect *nd;		/* direct */
-	struct bufferevent	*top;		/* chained, not yet delivered */
-	struct event		*ready;
+	struct transport_connect *nd;
+	struct event		*ready;		/* reports a failed chain */
 	char			 why[160];
 	transport_connect_cb	*cb;
 	void			*arg;
@@ -99,15 +98,13 @@ static void
 ready_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct outbound_dial	*d = arg;
-	struct bufferevent	*top = d->top;
 	transport_connect_cb	*cb = d->cb;
 	void			*cbarg = d->arg;
 	char			 why[sizeof(d->why)];
 
 	snprintf(why, sizeof(why), "%s", d->why);
-	d->top = NULL;
 	outbound_dial_cancel(d);
-	cb(top, top == NULL ? why : NULL, cbarg);
+	cb(NULL, why, cbarg);
 }
 
 /* The stream through `via`: an internal session opened by its handler. */
@@ -146,6 +143,7 @@ outbound_dial(struct outbound_rt *ob, const struct net_addr *to, int family,
 {
 	struct outbound_dial	*d = xcalloc(1, sizeof(*d));
 	struct outbound_rt	*via;
+	struct bufferevent	*top = NULL;
 	char			 a[NET_ADDRSTRLEN];
 
 	d->cb = cb;
@@ -155,14 +153,21 @@ outbound_dial(struct outbound_rt *ob, const struct net_addr *to, int family,
 		    family, tries, direct_cb, d);
 		return d;
 	}
+	log_debug("proxying to %s through %s", net_addr_str(to, a,
+	    sizeof(a)), ob->c->proxy_tag);
 	if ((via = engine_outbound(ob->eng, ob->c->proxy_tag)) == NULL)
 		snprintf(d->why, sizeof(d->why), "proxySettings: no outbound "
 		    "tagged %.64s", ob->c->proxy_tag);
-	else if ((d->top = chain_open(via, to)) == NULL)
+	else if ((top = chain_open(via, to)) == NULL)
 		snprintf(d->why, sizeof(d->why), "proxySettings: cannot open "
 		    "a stream through %.64s", ob->c->proxy_tag);
-	log_debug("proxying to %s through %s", net_addr_str(to, a,
-	    sizeof(a)), ob->c->proxy_tag);
+	/* TLS, WebSocket, the TCP header: stacked on the chain as on TCP. */
+	else if ((d->nd = transport_dial_over(ob->tp, ob->eng->base,
+	    ob->eng->dns, to, top, direct_cb, d)) != NULL)
+		return d;
+	else
+		snprintf(d->why, sizeof(d->why), "proxySettings: HTTP/2 "
+		    "cannot go through %.64s", ob->c->proxy_tag);
 	d->ready = evtimer_new(ob->eng->base, ready_cb, d);
 	event_active(d->ready, EV_TIMEOUT, 1);
 	return d;
@@ -174,8 +179,6 @@ outbound_dial_cancel(struct outbound_dial *d)
 	if (d == NULL)
 		return;
 	transport_dial_cancel(d->nd);
-	if (d->top != NULL)
-		bufferevent_free(d->top);
 	if (d->ready != NULL)
 		event_free(d->ready);
 	free(d);
@@ -185,7 +188,7 @@ stream_shutdown_fn *
 outbound_dial_shutdown(const struct outbound_rt *ob)
 {
 	if (ob->c->proxy_tag != NULL)
-		return stream_shutdown_pair;
+		return transport_shutdown_over(ob->tp, stream_shutdown_pair);
 	return transport_shutdown(ob->tp);
 }
 

@@ -488,6 +488,37 @@ transport_dial_below(struct transport_connect *above,
 	return c;
 }
 
+struct transport_connect *
+transport_dial_over(struct transport *t, struct event_base *base,
+    struct evdns_base *dns, const struct net_addr *to, struct bufferevent *bev,
+    transport_connect_cb *cb, void *arg)
+{
+	struct transport_connect *c;
+	size_t			  i;
+
+	for (i = 0; t != NULL && i < t->n; i++)
+		if (t->l[i]->dial != NULL) {
+			bufferevent_free(bev);
+			return NULL;
+		}
+	c = connect_new(t, base, dns, to, 0, 0, cb, arg);
+	c->top = bev;
+	/* The layers start from the loop, as after a dial. */
+	event_active(c->later, EV_TIMEOUT, 1);
+	return c;
+}
+
+stream_shutdown_fn *
+transport_shutdown_over(const struct transport *t, stream_shutdown_fn *base)
+{
+	size_t	 i;
+
+	for (i = t != NULL ? t->n : 0; i > 0; i--)
+		if (t->l[i - 1]->shutdown != NULL)
+			return t->l[i - 1]->shutdown;
+	return base;
+}
+
 void
 transport_dial_cancel(struct transport_connect *c)
 {

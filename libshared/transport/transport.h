@@ -191,6 +191,20 @@ struct transport_connect *transport_dial(struct transport *t,
 /* Abandon; cb is not called. */
 void	transport_dial_cancel(struct transport_connect *c);
 
+/*
+ * t's layers over bev, a stream already open to `to` that something else
+ * gave (an outbound's proxySettings chain), instead of a TCP/mKCP dial:
+ * cb as transport_dial's, never before this returns. Takes bev. NULL (bev
+ * freed) when a layer must make its own connection (HTTP/2).
+ */
+struct transport_connect *transport_dial_over(struct transport *t,
+	    struct event_base *base, struct evdns_base *dns,
+	    const struct net_addr *to, struct bufferevent *bev,
+	    transport_connect_cb *cb, void *arg);
+/* The half-close of streams t gives over such a stream, whose own is base. */
+stream_shutdown_fn *transport_shutdown_over(const struct transport *t,
+	    stream_shutdown_fn *base);
+
 /* For layers. */
 struct bufferevent *transport_connect_top(struct transport_connect *c);
 struct event_base *transport_connect_base(struct transport_connect *c);

@@ -6,7 +6,8 @@
 # fails), UDP through the SOCKS outbound (UDP ASSOCIATE), an HTTP outbound
 # (CONNECT) without and with Basic credentials (a wrong one fails), a VMess
 # outbound whose connection goes through the SOCKS and through the HTTP
-# upstream (proxySettings.tag) to vserver, and freedom through SOCKS. The
+# upstream (proxySettings.tag) to vserver, VMess over TLS through the SOCKS
+# upstream (TLS stacked on the chain), and freedom through SOCKS. The
 # upstream's access log shows the chained connections went through it.
 # Then vserver with a SOCKS outbound, and config checks.
 . "$(dirname "$0")/lib.sh"
@@ -17,6 +18,13 @@ start http $VT http $HTTP
 start echo $VT echo-tcp $ECHO
 start uecho $VT echo-udp $UECHO
 UUID=3b1f0c5e-2d4a-4e8b-9f6a-7c5d4e3b2a19
+# A self-signed certificate for localhost, trusted by the clients as is.
+C=$T
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+    -days 2 -subj /CN=localhost -addext subjectAltName=DNS:localhost \
+    -keyout $C/localhost.key -out $C/localhost.crt >$T/openssl.log 2>&1 ||
+    { notok "certificate made"; exit 1; }
+VST=$(free_port)
 
 # The upstream: v2ray 4.34 as SOCKS (open; with a user and UDP) and HTTP
 # (open; with a user) proxy server.
@@ -36,12 +44,16 @@ JSON
 cat >$T/server.json <<JSON
 {"log": {"loglevel": "warning"},
  "inbounds": [{"port": $VS, "listen": "127.0.0.1", "protocol": "vmess",
-   "settings": {"clients": [{"id": "$UUID", "alterId": 0}]}}],
+   "settings": {"clients": [{"id": "$UUID", "alterId": 0}]}},
+  {"port": $VST, "listen": "127.0.0.1", "protocol": "vmess",
+   "settings": {"clients": [{"id": "$UUID", "alterId": 0}]},
+   "streamSettings": {"security": "tls", "tlsSettings": {"certificates":
+     [{"certificateFile": "$C/localhost.crt", "keyFile": "$C/localhost.key"}]}}}],
  "outbounds": [{"protocol": "freedom"}]}
 JSON
 
 # mk BASE: one SOCKS inbound per outbound, routed by inbound tag.
-IN="s-open s-auth s-bad h-open h-auth h-bad vm-s vm-h fr-s"
+IN="s-open s-auth s-bad h-open h-auth h-bad vm-s vm-h fr-s vm-t"
 mk() {
 	b=$1; i=0; ins=""; rules=""
 	for t in $IN; do
@@ -70,7 +82,11 @@ mk() {
    "settings": {"vnext": [{"address": "127.0.0.1", "port": $VS, "users": [{"id": "$UUID", "alterId": 0}]}]}},
   {"tag": "vm-h", "protocol": "vmess", "proxySettings": {"tag": "h-auth"},
    "settings": {"vnext": [{"address": "127.0.0.1", "port": $VS, "users": [{"id": "$UUID", "alterId": 0}]}]}},
-  {"tag": "fr-s", "protocol": "freedom", "proxySettings": {"tag": "s-open"}}
+  {"tag": "fr-s", "protocol": "freedom", "proxySettings": {"tag": "s-open"}},
+  {"tag": "vm-t", "protocol": "vmess", "proxySettings": {"tag": "s-auth"},
+   "settings": {"vnext": [{"address": "127.0.0.1", "port": $VST, "users": [{"id": "$UUID", "alterId": 0}]}]},
+   "streamSettings": {"security": "tls", "tlsSettings": {"serverName": "localhost",
+     "certificates": [{"usage": "verify", "certificateFile": "$C/localhost.crt"}]}}}
  ],
  "routing": {"rules": [$rules]}}
 JSON
@@ -82,7 +98,7 @@ start up v2ray -config $T/up.json
 start vserver $BIN/vserver -c $T/server.json
 start ours $BIN/vclient -c $T/ours.json
 start v2ray v2ray -config $T/v2ray.json
-for p in $UP $((UP + 3)) $VS $O $((O + 8)) $V $((V + 8)); do
+for p in $UP $((UP + 3)) $VS $VST $O $((O + 9)) $V $((V + 9)); do
 	wait_port $p || { notok "every process listening"; show_log up
 		show_log ours; show_log v2ray; exit 1; }
 done
@@ -109,6 +125,9 @@ for side in ours v2ray; do
 	check_eq "$side: vmess through the socks outbound (proxySettings)" "hello from vt" curl -s --max-time 10 --socks5 $(p 6) $U/
 	check_eq "$side: vmess through the http outbound (proxySettings)" "hello from vt" curl -s --max-time 10 --socks5 $(p 7) $U/
 	check "$side: the upstream carried both VMess connections" test $(upstream_saw 127.0.0.1:$VS) -ge $((n0 + 2))
+	n0=$(upstream_saw 127.0.0.1:$VST)
+	check_eq "$side: vmess over TLS through the socks outbound" "hello from vt" curl -s --max-time 10 --socks5 $(p 9) $U/
+	check "$side: the upstream carried the TLS connection" test $(upstream_saw 127.0.0.1:$VST) -gt $n0
 	n0=$(upstream_saw 127.0.0.1:$ECHO)
 	check_eq "$side: freedom through the socks outbound (proxySettings)" "OK" $VT tcp-echo-check $(p 8) 127.0.0.1 $ECHO 65536
 	check "$side: the upstream carried the freedom connection" test $(upstream_saw 127.0.0.1:$ECHO) -gt $n0
@@ -169,7 +188,7 @@ check_eq "proxySettings naming no outbound is refused" 1 \
 check_eq "a proxySettings loop is refused" 2 \
     bad "{\"outbounds\": [$OB, {\"tag\": \"b\", \"protocol\": \"freedom\", \"proxySettings\": {\"tag\": \"a\"}}]}" 'loops'
 check_eq "proxySettings with mKCP is refused" 1 \
-    bad "{\"outbounds\": [{\"tag\": \"b\", \"protocol\": \"freedom\"}, {\"protocol\": \"freedom\", \"proxySettings\": {\"tag\": \"b\"}, \"streamSettings\": {\"network\": \"kcp\"}}]}" 'network must be tcp'
+    bad "{\"outbounds\": [{\"tag\": \"b\", \"protocol\": \"freedom\"}, {\"protocol\": \"freedom\", \"proxySettings\": {\"tag\": \"b\"}, \"streamSettings\": {\"network\": \"kcp\"}}]}" 'network cannot be mkcp'
 check_eq "a socks outbound without servers is refused" 1 \
     bad '{"outbounds": [{"protocol": "socks", "settings": {}}]}' 'socks outbound has no server'
 check_eq "an http server without port is refused" 1 \
