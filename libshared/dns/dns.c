@@ -958,8 +958,12 @@ server_send(struct vdns_server *s, const char *name, uint16_t qtype)
 	    s->has_ecs ? &s->ecs : NULL)) == -1)
 		return -1;
 	if (s->flow == NULL) {
-		/* No source: 4.34's DNS app has only an inbound tag. */
+		/*
+		 * No source address: 4.34's DNS app has only an inbound tag,
+		 * which names the source in the access log ("udp:TAG:0").
+		 */
 		memset(&src, 0, sizeof(src));
+		snprintf(src.domain, sizeof(src.domain), "%s", s->d->tag);
 		s->flow = udp_flow_new(s->d->eng, NULL, &src, &s->addr, s,
 		    flow_reply_cb, s->d->tag);
 		if (s->flow == NULL)
