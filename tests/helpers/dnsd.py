@@ -117,7 +117,7 @@ def query(port, name, qtype, tcp):
     h = r.header
     flags = ",".join(f for f, on in (("qr", h.qr), ("aa", h.aa), ("rd", h.rd),
                                    ("ra", h.ra)) if on)
-    ans = sorted("%s %s" % (QTYPE[a.rtype], str(a.rdata)) for a in r.rr)
+    ans = ["%s %s" % (QTYPE[a.rtype], str(a.rdata)) for a in r.rr]
     ttls = sorted(set(a.ttl for a in r.rr))
     same_q = r.q.qname == q.q.qname and r.q.qtype == q.q.qtype
     print("%s flags=%s ttl=%s id=%s q=%s %s" % (

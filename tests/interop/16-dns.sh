@@ -32,7 +32,10 @@ cat <<JSON
 {"log": {"loglevel": "debug"},
  "dns": {"tag": "dns-app", "hosts": {"full:h.test": "10.3.3.3",
    "domain:hd.test": "10.4.4.4", "local.test": "127.0.0.1",
-   "alias.test": "a.test", "geosite:hosts": "10.12.12.12"${3:-}},
+   "alias.test": "a.test", "geosite:hosts": "10.12.12.12",
+   "domain:o.test": "10.20.0.3", "full:a.o.test": "10.20.0.4",
+   "keyword:a.o": "10.20.0.5", "a.o.test": "10.20.0.6",
+   "domain:a.o.test": "10.20.0.7"${3:-}},
    "servers": [{"address": "127.0.0.1", "port": $DP, "expectIps": ["geoip:ten"]},
      {"address": "127.0.0.1", "port": $DP2,
       "domains": ["domain:prio.test", "geosite:prio"]},
@@ -92,6 +95,7 @@ altonly.test A|$NX|an NXDOMAIN ends the lookup (no fallback)
 x.geo.test A|$A A 10.12.12.12|a geosite: key in hosts
 gprio.test A|$A A 172.13.13.13|a geosite: list in a server's domains
 a.slow.test A|$A A 10.14.14.14|a server that does not answer: the next one after 4 s|vt
+a.o.test A|$A A 10.20.0.6 A 10.20.0.4 A 10.20.0.7 A 10.20.0.3 A 10.20.0.5|every matching hosts key, in 4.34's order
 CASES
 # ask PORT: every question of the cases, one answer a line, to stdout.
 ask() {
