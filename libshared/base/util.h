@@ -18,4 +18,10 @@ char	*xstrdup(const char *s);
 /* Monotonic milliseconds. */
 uint64_t util_now_ms(void);
 
+/* A hex digit's value, or -1. */
+int	util_hexval(int c);
+
+/* Now as HTTP's Date field says it: "Sun, 06 Dec 2026 08:28:45 GMT". */
+void	util_http_date(char *buf, size_t len);
+
 #endif

@@ -93,6 +93,8 @@ conf_stream_cleanup(struct conf_stream *st)
 	conf_tcp_cleanup(&st->tcp);
 	free(st->ws.path);
 	free(st->ws.host);
+	conf_strv_free(&st->ws.hdr_names);
+	conf_strv_free(&st->ws.hdr_values);
 	conf_strv_free(&st->h2.host);
 	free(st->h2.path);
 }

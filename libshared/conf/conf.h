@@ -180,6 +180,8 @@ struct conf_ws {
 	char		*path;		/* NULL = "/" */
 	char		*host;		/* headers.Host */
 	bool		 accept_proxy_protocol;
+	struct conf_strv hdr_names;	/* other headers, as given */
+	struct conf_strv hdr_values;
 };
 
 /* httpSettings (transport/h2.c). */

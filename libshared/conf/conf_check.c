@@ -104,16 +104,16 @@ chk_kcp(struct chk *k, const char *what, const struct conf_stream *st)
 		    kc->header_type);
 }
 
-/* TLS: over tcp only; every certificate file readable, keys matching. */
+/* TLS: over tcp and ws only; every certificate file readable, keys matching. */
 static void
 chk_tls(struct chk *k, const char *what, const struct conf_stream *st,
     bool server)
 {
 	if (!st->tls)
 		return;
-	if (st->network != CONF_NET_TCP) {
+	if (st->network != CONF_NET_TCP && st->network != CONF_NET_WS) {
 		chk_err(k, what, "security \"tls\" is supported over tcp "
-		    "only");
+		    "and ws only");
 		return;
 	}
 }

@@ -327,6 +327,27 @@ dj_tcp(struct json_object *o, const struct conf_tcp *t)
 }
 
 static struct json_object *
+dj_ws(const struct conf_ws *w)
+{
+	struct json_object	*o = json_object_new_object(), *h;
+	size_t			 i;
+
+	if (w->path != NULL)
+		dj_str(o, "path", w->path);
+	if (w->host != NULL || w->hdr_names.n > 0) {
+		h = json_object_new_object();
+		if (w->host != NULL)
+			dj_str(h, "Host", w->host);
+		for (i = 0; i < w->hdr_names.n; i++)
+			dj_str(h, w->hdr_names.v[i], w->hdr_values.v[i]);
+		dj_add(o, "headers", h);
+	}
+	if (w->accept_proxy_protocol)
+		dj_bool(o, "acceptProxyProtocol", true);
+	return o;
+}
+
+static struct json_object *
 dj_stream(const struct conf_stream *st)
 {
 	const struct conf_kcp	*k = &st->kcp;
@@ -336,6 +357,11 @@ dj_stream(const struct conf_stream *st)
 	if (st->tls) {
 		dj_str(o, "security", "tls");
 		dj_add(o, "tlsSettings", dj_tls(&st->tlss));
+	}
+	if (st->network == CONF_NET_WS) {
+		dj_str(o, "network", "ws");
+		dj_add(o, "wsSettings", dj_ws(&st->ws));
+		return o;
 	}
 	if (st->network != CONF_NET_KCP) {
 		dj_str(o, "network", "tcp");
@@ -926,12 +952,33 @@ di_tcp(FILE *fp, const struct conf_tcp *t)
 }
 
 static void
+di_ws(FILE *fp, const struct conf_ws *w)
+{
+	size_t	 i;
+
+	di_kv(fp, "network", "ws");
+	if (w->path != NULL)
+		di_kv(fp, "ws.path", w->path);
+	if (w->host != NULL)
+		di_kv(fp, "ws.host", w->host);
+	for (i = 0; i < w->hdr_names.n; i++)
+		fprintf(fp, "ws.header = %s: %s\n", w->hdr_names.v[i],
+		    w->hdr_values.v[i]);
+	if (w->accept_proxy_protocol)
+		di_bool(fp, "ws.acceptProxyProtocol", true);
+}
+
+static void
 di_stream(FILE *fp, const struct conf_stream *st)
 {
 	const struct conf_kcp	*k = &st->kcp;
 
 	if (st->tls)
 		di_tls(fp, &st->tlss);
+	if (st->network == CONF_NET_WS) {
+		di_ws(fp, &st->ws);
+		return;
+	}
 	if (st->network != CONF_NET_KCP) {
 		di_kv(fp, "network", "tcp");
 		di_tcp(fp, &st->tcp);

@@ -30,6 +30,8 @@
  *                   tls.alpn=h2,http/1.1 tls.disableSystemRoot=
  *                   tls.certificate=CERT[,KEY] (repeat; encipherment)
  *                   tls.ca=FILE (repeat; usage verify)
+ *                   network=ws ws.path= ws.host= ws.header=NAME: VALUE
+ *                   (repeat) ws.acceptProxyProtocol=
  *                   tcp.acceptProxyProtocol= tcp.header=http|none
  *                   tcp.request.version= .method= .path=/a,/b (repeat)
  *                   tcp.request.header=NAME: VALUE (repeat; a name again
@@ -473,8 +475,11 @@ ci_set_network(struct ci *x, const char *v)
 		st->network = CONF_NET_TCP;
 	else if (strcasecmp(v, "kcp") == 0 || strcasecmp(v, "mkcp") == 0)
 		st->network = CONF_NET_KCP;
+	else if (strcasecmp(v, "ws") == 0 || strcasecmp(v, "websocket") == 0)
+		st->network = CONF_NET_WS;
 	else
-		return ci_msg(x, "unknown network \"%.64s\" (tcp or kcp)", v);
+		return ci_msg(x, "unknown network \"%.64s\" (tcp, kcp or ws)",
+		    v);
 	return NULL;
 }
 
@@ -692,6 +697,57 @@ ci_set_tcp_rs_field(struct ci *x, const char *v)
 	struct conf_http_resp	*r = &ci_stream(x)->tcp.resp;
 
 	return ci_http_field(x, v, &r->fields, &r->nfields);
+}
+
+static const char *
+ci_set_ws_path(struct ci *x, const char *v)
+{
+	ci_strset(&ci_stream(x)->ws.path, v);
+	return NULL;
+}
+
+static const char *
+ci_set_ws_host(struct ci *x, const char *v)
+{
+	ci_strset(&ci_stream(x)->ws.host, v);
+	return NULL;
+}
+
+/* ws.header = Name: value, one per line, as the JSON headers object. */
+static const char *
+ci_set_ws_header(struct ci *x, const char *v)
+{
+	struct conf_ws	*w = &ci_stream(x)->ws;
+	const char	*c = strchr(v, ':'), *val;
+	char		*name;
+	size_t		 nl;
+
+	if (c == NULL || c == v)
+		return ci_msg(x, "a header is NAME: VALUE");
+	for (nl = (size_t)(c - v); nl > 0 && isspace((unsigned char)v[nl - 1]);
+	    nl--)
+		;
+	if (nl == 0 || strcspn(v, " \t") < nl)
+		return ci_msg(x, "invalid header name in \"%.64s\"", v);
+	for (val = c + 1; isspace((unsigned char)*val); val++)
+		;
+	name = xmalloc(nl + 1);
+	memcpy(name, v, nl);
+	name[nl] = '\0';
+	if (strcasecmp(name, "Host") == 0)
+		ci_strset(&w->host, val);
+	else {
+		conf_strv_push(&w->hdr_names, name);
+		conf_strv_push(&w->hdr_values, val);
+	}
+	free(name);
+	return NULL;
+}
+
+static const char *
+ci_set_ws_pp(struct ci *x, const char *v)
+{
+	return ci_bool(x, v, &ci_stream(x)->ws.accept_proxy_protocol);
 }
 
 /* Setters for [inbound]. */
@@ -1242,6 +1298,10 @@ static const struct ci_key ci_keys[] = {
 	FN(S_BOUND, "tls.alpn", 0, false, ci_set_tls_alpn),
 	FN(S_BOUND, "tls.certificate", 0, true, ci_set_tls_cert),
 	FN(S_BOUND, "tls.ca", 0, true, ci_set_tls_ca),
+	FN(S_BOUND, "ws.path", 0, false, ci_set_ws_path),
+	FN(S_BOUND, "ws.host", 0, false, ci_set_ws_host),
+	FN(S_BOUND, "ws.header", 0, true, ci_set_ws_header),
+	FN(S_BOUND, "ws.acceptProxyProtocol", 0, false, ci_set_ws_pp),
 	FN(S_BOUND, "tcp.header", 0, false, ci_set_tcp_header),
 	FN(S_BOUND, "tcp.acceptProxyProtocol", 0, false, ci_set_tcp_pp),
 	FN(S_BOUND, "tcp.request.version", 0, false, ci_set_tcp_rq_ver),
@@ -1518,6 +1578,9 @@ ci_finish_bound(struct ci *x)
 		if (net != CONF_NET_KCP && strncmp(k->name, "kcp.", 4) == 0)
 			ci_warn(x, x->seen[i], "%s: ignored, network is not "
 			    "kcp", k->name);
+		if (net != CONF_NET_WS && strncmp(k->name, "ws.", 3) == 0)
+			ci_warn(x, x->seen[i], "%s: ignored, network is not "
+			    "ws", k->name);
 	}
 	if (x->sect == CI_S_INBOUND && proto == CONF_PROTO_DOKODEMO) {
 		to = ci_key_index("to", CI_S_INBOUND);

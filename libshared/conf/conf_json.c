@@ -25,6 +25,8 @@ struct jx {
 	struct conf_diag	*d;
 	bool			 has_gkcp;	/* transport.kcpSettings */
 	struct conf_kcp		 gkcp;
+	bool			 has_gws;	/* transport.wsSettings */
+	struct conf_ws		 gws;
 };
 
 static void	jx_err(struct jx *, const char *, const char *, ...)
@@ -972,6 +974,82 @@ jx_tcp(struct jx *x, struct json_object *v, const char *path,
 	}
 }
 
+/*
+ * wsSettings. Header names keep their case (the dialer writes them in
+ * Go's canonical form); Host goes apart, as it replaces the default.
+ */
+static void
+jx_ws(struct jx *x, struct json_object *v, const char *path,
+    struct conf_ws *w)
+{
+	static const char *const known[] = { "path", "headers",
+	    "acceptProxyProtocol", NULL };
+	struct json_object_iterator	 it, end;
+	struct json_object		*hv, *e;
+	const char			*name;
+	char				 p[JX_PATH], ph[JX_PATH];
+
+	if (!jx_obj(x, v, path))
+		return;
+	jx_unknown_keys(x, v, path, known);
+	free(w->path);
+	w->path = NULL;
+	jx_str(x, v, path, "path", &w->path);
+	jx_bool(x, v, path, "acceptProxyProtocol",
+	    &w->accept_proxy_protocol);
+	jx_path(p, path, "headers");
+	if ((hv = jx_has(v, "headers")) == NULL || !jx_obj(x, hv, p))
+		return;
+	it = json_object_iter_begin(hv);
+	end = json_object_iter_end(hv);
+	for (; !json_object_iter_equal(&it, &end);
+	    json_object_iter_next(&it)) {
+		name = json_object_iter_peek_name(&it);
+		e = json_object_iter_peek_value(&it);
+		jx_path(ph, p, name);
+		if (!json_object_is_type(e, json_type_string)) {
+			jx_type_err(x, ph, "a string", e);
+			continue;
+		}
+		if (*name == '\0' || strpbrk(name, " \t\r\n:") != NULL ||
+		    strpbrk(json_object_get_string(e), "\r\n") != NULL) {
+			jx_err(x, ph, "not a valid HTTP header");
+			continue;
+		}
+		if (strcasecmp(name, "Host") == 0) {
+			free(w->host);
+			w->host = xstrdup(json_object_get_string(e));
+			continue;
+		}
+		conf_strv_push(&w->hdr_names, name);
+		conf_strv_push(&w->hdr_values, json_object_get_string(e));
+	}
+}
+
+static void
+jx_ws_copy(struct conf_ws *dst, const struct conf_ws *src)
+{
+	size_t	 i;
+
+	dst->path = src->path != NULL ? xstrdup(src->path) : NULL;
+	dst->host = src->host != NULL ? xstrdup(src->host) : NULL;
+	dst->accept_proxy_protocol = src->accept_proxy_protocol;
+	for (i = 0; i < src->hdr_names.n; i++) {
+		conf_strv_push(&dst->hdr_names, src->hdr_names.v[i]);
+		conf_strv_push(&dst->hdr_values, src->hdr_values.v[i]);
+	}
+}
+
+static void
+jx_ws_cleanup(struct conf_ws *w)
+{
+	free(w->path);
+	free(w->host);
+	conf_strv_free(&w->hdr_names);
+	conf_strv_free(&w->hdr_values);
+	memset(w, 0, sizeof(*w));
+}
+
 static void
 jx_stream(struct jx *x, struct json_object *v, const char *path,
     struct conf_stream *st)
@@ -985,6 +1063,8 @@ jx_stream(struct jx *x, struct json_object *v, const char *path,
 
 	if (x->has_gkcp)
 		conf_kcp_copy(&st->kcp, &x->gkcp);
+	if (x->has_gws && jx_has(v, "wsSettings") == NULL)
+		jx_ws_copy(&st->ws, &x->gws);
 	if (v == NULL)
 		return;
 	if (!jx_obj(x, v, path))
@@ -1031,6 +1111,12 @@ jx_stream(struct jx *x, struct json_object *v, const char *path,
 	if ((tv = jx_has(v, "tcpSettings")) != NULL) {
 		jx_path(p, path, "tcpSettings");
 		jx_tcp(x, tv, p, &st->tcp);
+	}
+	if ((kv = jx_has(v, "wsSettings")) != NULL) {
+		/* Own wsSettings replace the global ones as a whole. */
+		jx_ws_cleanup(&st->ws);
+		jx_path(p, path, "wsSettings");
+		jx_ws(x, kv, p, &st->ws);
 	}
 	if ((kv = jx_has(v, "kcpSettings")) != NULL) {
 		/* Own kcpSettings replace the global ones as a whole. */
@@ -1940,6 +2026,10 @@ jx_transport(struct jx *x, struct json_object *v)
 		x->has_gkcp = true;
 		jx_kcp(x, kv, "transport.kcpSettings", &x->gkcp);
 	}
+	if ((kv = jx_has(v, "wsSettings")) != NULL) {
+		x->has_gws = true;
+		jx_ws(x, kv, "transport.wsSettings", &x->gws);
+	}
 }
 
 static void
@@ -2126,5 +2216,6 @@ conf_load_json_buf(const char *name, const char *buf, size_t len,
 	free(s);
 	free(x.gkcp.header_type);
 	free(x.gkcp.seed);
+	jx_ws_cleanup(&x.gws);
 	return d->errors.n > nerr ? -1 : 0;
 }

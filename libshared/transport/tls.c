@@ -223,20 +223,23 @@ tls_check(const struct conf_tls *t, bool server, char *err, size_t errlen)
 static void
 alpn_wire(struct tls_ctx *c, const struct conf_tls *t)
 {
-	static const char *const srv_def[] = { "h2" };
+	static const char *const srv_def[] = { "h2", "http/1.1" };
 	static const char *const cli_def[] = { "h2", "http/1.1" };
 	const char *const	*v;
 	size_t			 n, i, l;
+	/* 4.34's websocket: the server takes http/1.1 too, the client
+	 * offers only it (an h2 answer could not be upgraded). */
+	bool			 ws = c->st->network == CONF_NET_WS;
 
 	if (t->has_alpn) {
 		v = (const char *const *)t->alpn.v;
 		n = t->alpn.n;
 	} else if (c->server) {
 		v = srv_def;
-		n = 1;
+		n = ws ? 2 : 1;
 	} else {
-		v = cli_def;
-		n = 2;
+		v = ws ? cli_def + 1 : cli_def;
+		n = ws ? 1 : 2;
 	}
 	c->alpn = xmalloc(1);
 	c->alpnlen = 0;

@@ -25,10 +25,12 @@
 /* In stacking order: the first applies to the bytes nearest the wire. */
 extern const struct transport_layer proxyproto_layer;
 extern const struct transport_layer tls_layer;
+extern const struct transport_layer ws_layer;
 extern const struct transport_layer httphdr_layer;
 static const struct transport_layer *const layers[] = {
 	&proxyproto_layer,
 	&tls_layer,
+	&ws_layer,
 	&httphdr_layer,
 	NULL
 };

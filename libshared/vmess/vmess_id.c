@@ -12,6 +12,8 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include "base/util.h"
+
 static const char vmess_cmdkey_salt[] = "c48619fe-8f02-49e0-b9e9-edf763e17e21";
 static const char vmess_alter_salt[] = "16167dc8-16b6-4e6d-b8bb-65dd68113a81";
 static const char vmess_alter_retry[] = "533eff8a-4113-4b10-b5ce-0f5d76b98cd2";
@@ -38,18 +40,6 @@ vmess_get64(const uint8_t *p)
 	return v;
 }
 
-static int
-vmess_hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int
 vmess_uuid_parse(const char *s, uint8_t out[16])
 {
@@ -66,8 +56,8 @@ vmess_uuid_parse(const char *s, uint8_t out[16])
 		if (len - off < (size_t)groups[g])
 			return -1;
 		for (i = 0; i < groups[g]; i += 2) {
-			hi = vmess_hexval((unsigned char)s[off + i]);
-			lo = vmess_hexval((unsigned char)s[off + i + 1]);
+			hi = util_hexval((unsigned char)s[off + i]);
+			lo = util_hexval((unsigned char)s[off + i + 1]);
 			if (hi < 0 || lo < 0)
 				return -1;
 			out[o++] = (uint8_t)(hi << 4 | lo);

@@ -158,3 +158,69 @@ public_net() {
 	mount --bind $T/hosts /etc/hosts || { notok "own /etc/hosts"; exit 1; }
 	export VT_BIND=0.0.0.0
 }
+
+# make_pki DIR: a test CA (DIR/ca.crt) and leaves it signed, DIR/NAME.crt
+# and .key: localhost (DNS localhost, IP 127.0.0.1) and other.test; 0 when
+# made (the openssl output goes to DIR/openssl.log).
+make_pki() {
+	mkdir -p "$1"
+	(
+	cd "$1" || exit 1
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+	    -days 2 -subj /CN=vtools-test-ca -keyout ca.key -out ca.crt \
+	    -addext basicConstraints=critical,CA:TRUE \
+	    -addext keyUsage=critical,keyCertSign,cRLSign
+	leaf() { # NAME SAN
+		openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+		    -subj /CN=$1 -keyout $1.key -out $1.csr
+		printf 'subjectAltName=%s\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n' "$2" >$1.ext
+		openssl x509 -req -in $1.csr -CA ca.crt -CAkey ca.key -CAcreateserial \
+		    -days 2 -extfile $1.ext -out $1.crt
+	}
+	leaf localhost DNS:localhost,IP:127.0.0.1
+	leaf other.test DNS:other.test
+	) >"$1/openssl.log" 2>&1 && test -s "$1/localhost.crt" -a -s "$1/other.test.crt"
+}
+
+# make_pki DIR: a test CA (DIR/ca.crt) and a leaf it signed for localhost
+# and 127.0.0.1 (DIR/localhost.crt, .key); openssl's output in DIR/log.
+make_pki() {
+	mkdir -p "$1"
+	(
+	cd "$1" || exit 1
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+	    -days 2 -subj /CN=vtools-test-ca -keyout ca.key -out ca.crt \
+	    -addext basicConstraints=critical,CA:TRUE \
+	    -addext keyUsage=critical,keyCertSign,cRLSign
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+	    -subj /CN=localhost -keyout localhost.key -out localhost.csr
+	printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n' >localhost.ext
+	openssl x509 -req -in localhost.csr -CA ca.crt -CAkey ca.key \
+	    -CAcreateserial -days 2 -extfile localhost.ext -out localhost.crt
+	) >"$1/log" 2>&1
+}
+
+# seed002 PORTAL-STREAM BRIDGE-STREAM EXT IC [DIAL-PORT]: seed 002's portal
+# and bridge as $T/portal.json and $T/bridge.json, the portal's public port
+# EXT and interconn port IC, the bridge dialing DIAL-PORT (default IC) and
+# serving $HTTP; each STREAM is a "streamSettings": {...}, member or empty.
+seed002() {
+	sed -e "s/\"port\": 80,/\"port\": $3,/" -e "s/\"port\": 1024/\"port\": $4/" \
+	    -e "s|\"tag\": \"interconn\",|\"tag\": \"interconn\", $1|" \
+	    $ROOT/conf/seeds/seed002-portal.json >$T/portal.json
+	sed -e "s/127.0.0.1:80/127.0.0.1:$HTTP/" -e "s/\"port\": 1024/\"port\": ${5:-$4}/" \
+	    -e "s/portal的IP地址/127.0.0.1/" \
+	    -e "s|\"tag\": \"interconn\"|$2 \"tag\": \"interconn\"|" \
+	    $ROOT/conf/seeds/seed002-bridge.json >$T/bridge.json
+}
+
+# until_tunnel EXT SECONDS: "up" once vt.py's page comes back through the
+# portal's public port EXT, else "never".
+until_tunnel() {
+	_t0=$(date +%s)
+	while [ $(( $(date +%s) - _t0 )) -lt $2 ]; do
+		[ "$(curl -s --max-time 1 http://127.0.0.1:$1/)" = "hello from vt" ] && { echo up; return 0; }
+		sleep 0.2
+	done
+	echo never
+}

@@ -619,7 +619,7 @@ test_conf_ini_value_errors(void **state)
 	    "protocol = freedom\n"			/* 2 */
 	    "[inbound]\n"				/* 3 */
 	    "protocol = vmess\n"			/* 4 */
-	    "network = ws\n"				/* 5 */
+	    "network = quic\n"				/* 5 */
 	    "kcp.tti = 5\n"				/* 6 */
 	    "kcp.header = tls\n"			/* 7 */
 	    "sniffing = http, ftp\n"			/* 8 */
@@ -643,8 +643,8 @@ test_conf_ini_value_errors(void **state)
 	    -1);
 	assert_error(f, "t.ini:2: protocol: freedom is an outbound protocol, "
 	    "not an inbound one");
-	assert_error(f, "t.ini:5: network: unknown network \"ws\" (tcp or "
-	    "kcp)");
+	assert_error(f, "t.ini:5: network: unknown network \"quic\" (tcp, "
+	    "kcp or ws)");
 	assert_error(f, "t.ini:6: kcp.tti: 5 out of range 10..100");
 	assert_error(f, "t.ini:7: kcp.header: unknown mKCP header type \"tls\" "
 	    "(none, srtp, utp, wechat-video, dtls, wireguard)");
