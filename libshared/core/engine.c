@@ -160,9 +160,7 @@ tp_stacked(void *arg, struct bufferevent *top)
 static void
 tp_source(void *arg, const struct sockaddr *sa, socklen_t len)
 {
-	struct session	*s = arg;
-
-	net_addr_from_sockaddr(&s->src, sa);
+	session_set_source(arg, sa);
 }
 
 static void

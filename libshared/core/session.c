@@ -120,6 +120,16 @@ session_handshake_done(struct session *s)
 		s->state = SESSION_DISPATCH;
 }
 
+void
+session_set_source(struct session *s, const struct sockaddr *sa)
+{
+	net_addr_from_sockaddr(&s->src, sa);
+	if (s->state != SESSION_HANDSHAKE || s->hs_src.node == NULL)
+		return;
+	srccap_remove(s->eng->hs_src, &s->hs_src);
+	cap_source(s);
+}
+
 static const char *
 tag_or_empty(const char *t)
 {

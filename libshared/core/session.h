@@ -158,6 +158,11 @@ void	session_relay(struct session *s);
 
 /* The inbound has its header: leave the handshake list (no shedding). */
 void	session_handshake_done(struct session *s);
+/*
+ * The PROXY protocol named the real client: routing, the access log and
+ * the per-source handshake cap see it instead of the balancer.
+ */
+void	session_set_source(struct session *s, const struct sockaddr *sa);
 
 /* Record an access line now ("accepted"), once. */
 void	session_log_accept(struct session *s);

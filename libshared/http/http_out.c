@@ -5,7 +5,9 @@
  * Basic Proxy-Authorization when the server has users; any answer but 200
  * fails the session. The payload waiting goes out once the tunnel is up,
  * as in 4.34. TCP only (4.34 carries no UDP either); its HTTP/2 CONNECT,
- * used when a TLS upstream negotiates h2, is not offered.
+ * used when a TLS upstream negotiates h2 (4.34's own HTTP inbound then
+ * fails it), is not offered: such an upstream is refused with a pointer
+ * to tlsSettings.alpn.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,8 +15,10 @@
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <openssl/evp.h>
+#include <openssl/ssl.h>
 
 #include "base/log.h"
 #include "base/util.h"
@@ -114,6 +118,20 @@ hout_event_cb(struct bufferevent *bev, short what, void *arg)
 	    "http: error before the proxy answered CONNECT");
 }
 
+/* Did TLS to the proxy settle on h2 (our TLS offers it, as 4.34's)? */
+static bool
+hout_tls_h2(struct bufferevent *bev)
+{
+	const unsigned char	*p;
+	unsigned int		 n = 0;
+	SSL			*ssl;
+
+	if ((ssl = bufferevent_openssl_get_ssl(bev)) == NULL)
+		return false;
+	SSL_get0_alpn_selected(ssl, &p, &n);
+	return n == 2 && memcmp(p, "h2", 2) == 0;
+}
+
 static void
 hout_dialed_cb(struct bufferevent *bev, const char *err, void *arg)
 {
@@ -127,6 +145,12 @@ hout_dialed_cb(struct bufferevent *bev, const char *err, void *arg)
 	}
 	s->rbev = bev;		/* freed with the session from here */
 	s->r_shutdown = outbound_dial_shutdown(s->out);
+	if (hout_tls_h2(bev)) {
+		session_close(s, "http: the proxy chose HTTP/2, which this "
+		    "outbound does not speak; set tlsSettings.alpn to "
+		    "[\"http/1.1\"]");
+		return;
+	}
 	session_set_timeout(s, s->policy.handshake);
 	write_connect(bev, &s->dst, c->acc);
 	bufferevent_setcb(bev, hout_read_cb, NULL, hout_event_cb, s);

@@ -37,7 +37,10 @@ cat >$T/up.json <<JSON
    "settings": {"auth": "password", "accounts": [{"user": "su", "pass": "sp"}], "udp": true, "ip": "127.0.0.1"}},
   {"port": $((UP + 2)), "listen": "127.0.0.1", "protocol": "http", "settings": {}},
   {"port": $((UP + 3)), "listen": "127.0.0.1", "protocol": "http",
-   "settings": {"accounts": [{"user": "hu", "pass": "hp"}]}}
+   "settings": {"accounts": [{"user": "hu", "pass": "hp"}]}},
+  {"port": $((UP + 4)), "listen": "127.0.0.1", "protocol": "http", "settings": {},
+   "streamSettings": {"security": "tls", "tlsSettings": {"certificates":
+     [{"certificateFile": "$C/localhost.crt", "keyFile": "$C/localhost.key"}]}}}
  ],
  "outbounds": [{"protocol": "freedom"}]}
 JSON
@@ -53,7 +56,7 @@ cat >$T/server.json <<JSON
 JSON
 
 # mk BASE: one SOCKS inbound per outbound, routed by inbound tag.
-IN="s-open s-auth s-bad h-open h-auth h-bad vm-s vm-h fr-s vm-t"
+IN="s-open s-auth s-bad h-open h-auth h-bad vm-s vm-h fr-s vm-t h-tls h-h2"
 mk() {
 	b=$1; i=0; ins=""; rules=""
 	for t in $IN; do
@@ -64,7 +67,7 @@ mk() {
 		i=$((i + 1))
 	done
 	cat <<JSON
-{"log": {"loglevel": "warning"},
+{"log": {"loglevel": "info"},
  "inbounds": [$ins],
  "outbounds": [
   {"tag": "direct", "protocol": "freedom"},
@@ -86,6 +89,12 @@ mk() {
   {"tag": "vm-t", "protocol": "vmess", "proxySettings": {"tag": "s-auth"},
    "settings": {"vnext": [{"address": "127.0.0.1", "port": $VST, "users": [{"id": "$UUID", "alterId": 0}]}]},
    "streamSettings": {"security": "tls", "tlsSettings": {"serverName": "localhost",
+     "certificates": [{"usage": "verify", "certificateFile": "$C/localhost.crt"}]}}},
+  {"tag": "h-tls", "protocol": "http", "settings": {"servers": [{"address": "127.0.0.1", "port": $((UP + 4))}]},
+   "streamSettings": {"security": "tls", "tlsSettings": {"serverName": "localhost", "alpn": ["http/1.1"],
+     "certificates": [{"usage": "verify", "certificateFile": "$C/localhost.crt"}]}}},
+  {"tag": "h-h2", "protocol": "http", "settings": {"servers": [{"address": "127.0.0.1", "port": $((UP + 4))}]},
+   "streamSettings": {"security": "tls", "tlsSettings": {"serverName": "localhost",
      "certificates": [{"usage": "verify", "certificateFile": "$C/localhost.crt"}]}}}
  ],
  "routing": {"rules": [$rules]}}
@@ -98,7 +107,7 @@ start up v2ray -config $T/up.json
 start vserver $BIN/vserver -c $T/server.json
 start ours $BIN/vclient -c $T/ours.json
 start v2ray v2ray -config $T/v2ray.json
-for p in $UP $((UP + 3)) $VS $VST $O $((O + 9)) $V $((V + 9)); do
+for p in $UP $((UP + 4)) $VS $VST $O $((O + 11)) $V $((V + 11)); do
 	wait_port $p || { notok "every process listening"; show_log up
 		show_log ours; show_log v2ray; exit 1; }
 done
@@ -128,10 +137,17 @@ for side in ours v2ray; do
 	n0=$(upstream_saw 127.0.0.1:$VST)
 	check_eq "$side: vmess over TLS through the socks outbound" "hello from vt" curl -s --max-time 10 --socks5 $(p 9) $U/
 	check "$side: the upstream carried the TLS connection" test $(upstream_saw 127.0.0.1:$VST) -gt $n0
+	check_eq "$side: http outbound over TLS (alpn http/1.1)" "hello from vt" curl -s --max-time 10 --socks5 $(p 10) $U/
+	# The upstream picks h2 when offered (the default ALPN): 4.34's client
+	# then tries HTTP/2 CONNECT, which its own server does not serve; ours
+	# refuses at once and says what to set.
+	check_eq "$side: http outbound over TLS, h2 offered: fails" "" curl -s --max-time 10 --socks5 $(p 11) $U/
 	n0=$(upstream_saw 127.0.0.1:$ECHO)
 	check_eq "$side: freedom through the socks outbound (proxySettings)" "OK" $VT tcp-echo-check $(p 8) 127.0.0.1 $ECHO 65536
 	check "$side: the upstream carried the freedom connection" test $(upstream_saw 127.0.0.1:$ECHO) -gt $n0
 done
+
+check "ours: the h2 refusal names tlsSettings.alpn" grep -q 'set tlsSettings.alpn to \["http/1.1"\]' $T/ours.log
 
 # vserver offers them too: VMess in, out through the SOCKS upstream.
 VS2=$(free_port); QS=$(free_port)

@@ -127,6 +127,45 @@ else
 fi
 stop sours; stop sv2ray
 
+# policy.system.handshakePerSource counts the PROXY source, not the
+# balancer: ten connections from 127.0.0.1, each named a different client
+# and then silent, stay open past the cap of 2 and its 1 s grace.
+p=$(free_port)
+python3 - $p $T/access.cap <<'PY' >$T/cap.json
+import json, sys
+print(json.dumps({"log": {"loglevel": "warning", "access": sys.argv[2]},
+  "policy": {"levels": {"0": {"handshake": 8}}, "system": {"handshakePerSource": 2}},
+  "inbounds": [{"port": int(sys.argv[1]), "listen": "127.0.0.1", "protocol": "socks",
+    "streamSettings": {"tcpSettings": {"acceptProxyProtocol": True}}}],
+  "outbounds": [{"protocol": "freedom"}]}))
+PY
+start cap $BIN/vclient -c $T/cap.json
+if wait_port $p; then
+	check_eq "handshakePerSource counts each PROXY source: 10 of 10 still open" "10" python3 - $p <<'PY'
+import socket, sys, time
+port = int(sys.argv[1])
+held = []
+for i in range(10):
+    s = socket.create_connection(("127.0.0.1", port), 3)
+    s.sendall(("PROXY TCP4 192.0.2.%d 127.0.0.1 1000 %d\r\n" % (i + 10, port)).encode())
+    held.append(s)
+    if i == 4:
+        time.sleep(1.5)
+time.sleep(0.5)
+n = 0
+for s in held:
+    s.setblocking(False)
+    try:
+        n += 0 if s.recv(1) == b"" else 1
+    except BlockingIOError:
+        n += 1
+print(n)
+PY
+else
+	notok "handshake cap server started"; show_log cap
+fi
+stop cap
+
 # VMess: a v2ray client, a relay that puts a v2 header naming 203.0.113.5
 # in front of each connection, our vserver with acceptProxyProtocol.
 sp=$(free_port); rp=$(free_port); cp=$(free_port)
