@@ -164,13 +164,25 @@ counter_mk(const char *key)
 	return c;
 }
 
+/* Keys are built whole (names have no length limit): one per lookup. */
+static char *
+key_join(const char *a, const char *sep, const char *b)
+{
+	size_t	 n = strlen(a) + strlen(sep) + strlen(b) + 1;
+	char	*k = xmalloc(n);
+
+	snprintf(k, n, "%s%s%s", a, sep, b);
+	return k;
+}
+
 static struct stats_counter *
 counter_get(enum stats_kind kind, const char *name)
 {
-	char	 key[512];
+	char			*key = key_join(kind_word[kind], ">>>", name);
+	struct stats_counter	*c = set_get(&st.counters, key, counter_mk);
 
-	snprintf(key, sizeof(key), "%s>>>%s", kind_word[kind], name);
-	return set_get(&st.counters, key, counter_mk);
+	free(key);
+	return c;
 }
 
 static void *
@@ -341,17 +353,18 @@ stats_vmess_reason(const char *err)
 void
 stats_route(int rule, const struct outbound_rt *ob)
 {
-	char			 key[320];
+	char			 idx[16], *key;
 	struct stats_routec	*r;
 
 	if (rule >= 0)
-		snprintf(key, sizeof(key), "%d\n%s", rule,
-		    ob != NULL && ob->c->tag != NULL ? ob->c->tag : "");
+		snprintf(idx, sizeof(idx), "%d", rule);
 	else
-		snprintf(key, sizeof(key), "default\n%s",
-		    ob != NULL && ob->c->tag != NULL ? ob->c->tag : "");
+		snprintf(idx, sizeof(idx), "default");
+	key = key_join(idx, "\n", ob != NULL && ob->c->tag != NULL ?
+	    ob->c->tag : "");
 	r = set_get(&st.routes, key, route_mk);
 	r->n++;
+	free(key);
 }
 
 struct stats_link *

@@ -257,8 +257,9 @@ static void
 test_stats_prometheus_strict(void **state)
 {
 	struct conf		 c;
-	struct conf_outbound	 co;
-	struct outbound_rt	 ob;
+	struct conf_outbound	 co, co2;
+	struct outbound_rt	 ob, ob2;
+	char			 longtag[601];
 	struct evbuffer		*b = evbuffer_new();
 	char			*text;
 	size_t			 len;
@@ -273,6 +274,8 @@ test_stats_prometheus_strict(void **state)
 	conf_init(&c);
 	memset(&co, 0, sizeof(co));
 	memset(&ob, 0, sizeof(ob));
+	memset(&co2, 0, sizeof(co2));
+	memset(&ob2, 0, sizeof(ob2));
 	co.tag = "we\"ird\\tag\nx";
 	ob.c = &co;
 	stats_init("vtest");
@@ -280,6 +283,12 @@ test_stats_prometheus_strict(void **state)
 	stats_route(-1, &ob);
 	stats_route(-1, &ob);
 	stats_note_error("a \"quoted\" <b>error</b> & more");
+	/* Names are not cut: a 600-byte tag comes out whole. */
+	memset(longtag, 'x', sizeof(longtag) - 1);
+	longtag[sizeof(longtag) - 1] = '\0';
+	co2.tag = longtag;
+	ob2.c = &co2;
+	stats_route(7, &ob2);
 	metrics_prometheus(b);
 	len = evbuffer_get_length(b);
 	text = calloc(1, len + 1);
@@ -290,6 +299,7 @@ test_stats_prometheus_strict(void **state)
 	assert_non_null(strstr(text, "rule=\"default\",outbound=\"we\\\"ird"
 	    "\\\\tag\\nx\"} 2\n"));
 	assert_non_null(strstr(text, "vtools_log_errors_total 1\n"));
+	assert_non_null(strstr(text, longtag));
 	check_exposition(text);
 	free(text);
 	/* The page escapes what it shows. */
