@@ -13,7 +13,7 @@
 . "$(dirname "$0")/lib.sh"
 need_v2ray
 
-HTTP=$(free_port); ECHO=$(free_port); UECHO=$(free_port); VS=$(free_port)
+HTTP=$(free_port); ECHO=$(free_port); UECHO=$(free_port)
 start http $VT http $HTTP
 start echo $VT echo-tcp $ECHO
 start uecho $VT echo-udp $UECHO
@@ -24,11 +24,11 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
     -days 2 -subj /CN=localhost -addext subjectAltName=DNS:localhost \
     -keyout $C/localhost.key -out $C/localhost.crt >$T/openssl.log 2>&1 ||
     { notok "certificate made"; exit 1; }
-VST=$(free_port)
 
 # The upstream: v2ray 4.34 as SOCKS (open; with a user and UDP) and HTTP
 # (open; with a user) proxy server.
-UP=$(range_base)
+# One block for every port bound later (a free_port could fall in it).
+UP=$(range_base); VS=$((UP + 60)); VST=$((UP + 61))
 cat >$T/up.json <<JSON
 {"log": {"loglevel": "warning", "access": "$T/up-access.log"},
  "inbounds": [
@@ -108,7 +108,7 @@ start vserver $BIN/vserver -c $T/server.json
 start ours $BIN/vclient -c $T/ours.json
 start v2ray v2ray -config $T/v2ray.json
 for p in $UP $((UP + 4)) $VS $VST $O $((O + 11)) $V $((V + 11)); do
-	wait_port $p || { notok "every process listening"; show_log up
+	wait_port $p || { notok "every process listening ($p)"; show_log up
 		show_log ours; show_log v2ray; exit 1; }
 done
 
