@@ -186,7 +186,7 @@ struct conf_ws {
 
 /* httpSettings (transport/h2.c). */
 struct conf_h2 {
-	struct conf_strv host;		/* empty: the server's address */
+	struct conf_strv host;		/* empty: www.example.com (4.34) */
 	char		*path;		/* NULL = "/" */
 };
 

@@ -111,9 +111,9 @@ chk_tls(struct chk *k, const char *what, const struct conf_stream *st,
 {
 	if (!st->tls)
 		return;
-	if (st->network != CONF_NET_TCP && st->network != CONF_NET_WS) {
-		chk_err(k, what, "security \"tls\" is supported over tcp "
-		    "and ws only");
+	if (st->network == CONF_NET_KCP) {
+		chk_err(k, what, "security \"tls\" is supported over tcp, "
+		    "ws and http only");
 		return;
 	}
 }

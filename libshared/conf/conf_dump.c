@@ -280,6 +280,17 @@ dj_tls(const struct conf_tls *t)
 }
 
 static struct json_object *
+dj_h2(const struct conf_h2 *h)
+{
+	struct json_object	*o = json_object_new_object();
+
+	dj_strv(o, "host", &h->host);
+	if (h->path != NULL)
+		dj_str(o, "path", h->path);
+	return o;
+}
+
+static struct json_object *
 dj_http_fields(const struct conf_http_field *f, size_t n)
 {
 	struct json_object	*o = json_object_new_object();
@@ -361,6 +372,11 @@ dj_stream(const struct conf_stream *st)
 	if (st->network == CONF_NET_WS) {
 		dj_str(o, "network", "ws");
 		dj_add(o, "wsSettings", dj_ws(&st->ws));
+		return o;
+	}
+	if (st->network == CONF_NET_H2) {
+		dj_str(o, "network", "http");
+		dj_add(o, "httpSettings", dj_h2(&st->h2));
 		return o;
 	}
 	if (st->network != CONF_NET_KCP) {
@@ -977,6 +993,13 @@ di_stream(FILE *fp, const struct conf_stream *st)
 		di_tls(fp, &st->tlss);
 	if (st->network == CONF_NET_WS) {
 		di_ws(fp, &st->ws);
+		return;
+	}
+	if (st->network == CONF_NET_H2) {
+		di_kv(fp, "network", "h2");
+		di_strv(fp, "h2.host", &st->h2.host);
+		if (st->h2.path != NULL)
+			di_kv(fp, "h2.path", st->h2.path);
 		return;
 	}
 	if (st->network != CONF_NET_KCP) {

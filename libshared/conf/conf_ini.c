@@ -32,6 +32,7 @@
  *                   tls.ca=FILE (repeat; usage verify)
  *                   network=ws ws.path= ws.host= ws.header=NAME: VALUE
  *                   (repeat) ws.acceptProxyProtocol=
+ *                   network=h2 (or http) h2.host=A,B (repeat) h2.path=
  *                   tcp.acceptProxyProtocol= tcp.header=http|none
  *                   tcp.request.version= .method= .path=/a,/b (repeat)
  *                   tcp.request.header=NAME: VALUE (repeat; a name again
@@ -477,9 +478,11 @@ ci_set_network(struct ci *x, const char *v)
 		st->network = CONF_NET_KCP;
 	else if (strcasecmp(v, "ws") == 0 || strcasecmp(v, "websocket") == 0)
 		st->network = CONF_NET_WS;
+	else if (strcasecmp(v, "h2") == 0 || strcasecmp(v, "http") == 0)
+		st->network = CONF_NET_H2;
 	else
-		return ci_msg(x, "unknown network \"%.64s\" (tcp, kcp or ws)",
-		    v);
+		return ci_msg(x, "unknown network \"%.64s\" (tcp, kcp, ws "
+		    "or h2)", v);
 	return NULL;
 }
 
@@ -748,6 +751,20 @@ static const char *
 ci_set_ws_pp(struct ci *x, const char *v)
 {
 	return ci_bool(x, v, &ci_stream(x)->ws.accept_proxy_protocol);
+}
+
+/* h2.host = a.example,b.example (repeat to append): httpSettings.host. */
+static const char *
+ci_set_h2_host(struct ci *x, const char *v)
+{
+	return ci_split(x, v, &ci_stream(x)->h2.host);
+}
+
+static const char *
+ci_set_h2_path(struct ci *x, const char *v)
+{
+	ci_strset(&ci_stream(x)->h2.path, v);
+	return NULL;
 }
 
 /* Setters for [inbound]. */
@@ -1302,6 +1319,8 @@ static const struct ci_key ci_keys[] = {
 	FN(S_BOUND, "ws.host", 0, false, ci_set_ws_host),
 	FN(S_BOUND, "ws.header", 0, true, ci_set_ws_header),
 	FN(S_BOUND, "ws.acceptProxyProtocol", 0, false, ci_set_ws_pp),
+	FN(S_BOUND, "h2.host", 0, true, ci_set_h2_host),
+	FN(S_BOUND, "h2.path", 0, false, ci_set_h2_path),
 	FN(S_BOUND, "tcp.header", 0, false, ci_set_tcp_header),
 	FN(S_BOUND, "tcp.acceptProxyProtocol", 0, false, ci_set_tcp_pp),
 	FN(S_BOUND, "tcp.request.version", 0, false, ci_set_tcp_rq_ver),
@@ -1581,6 +1600,9 @@ ci_finish_bound(struct ci *x)
 		if (net != CONF_NET_WS && strncmp(k->name, "ws.", 3) == 0)
 			ci_warn(x, x->seen[i], "%s: ignored, network is not "
 			    "ws", k->name);
+		if (net != CONF_NET_H2 && strncmp(k->name, "h2.", 3) == 0)
+			ci_warn(x, x->seen[i], "%s: ignored, network is not "
+			    "h2", k->name);
 	}
 	if (x->sect == CI_S_INBOUND && proto == CONF_PROTO_DOKODEMO) {
 		to = ci_key_index("to", CI_S_INBOUND);

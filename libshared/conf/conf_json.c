@@ -27,6 +27,8 @@ struct jx {
 	struct conf_kcp		 gkcp;
 	bool			 has_gws;	/* transport.wsSettings */
 	struct conf_ws		 gws;
+	bool			 has_gh2;	/* transport.httpSettings */
+	struct conf_h2		 gh2;
 };
 
 static void	jx_err(struct jx *, const char *, const char *, ...)
@@ -1050,6 +1052,30 @@ jx_ws_cleanup(struct conf_ws *w)
 	memset(w, 0, sizeof(*w));
 }
 
+/* httpSettings: host (a list, or a string split at commas) and path. */
+static void
+jx_h2(struct jx *x, struct json_object *v, const char *path,
+    struct conf_h2 *h)
+{
+	static const char *const known[] = { "host", "path", NULL };
+
+	if (!jx_obj(x, v, path))
+		return;
+	jx_unknown_keys(x, v, path, known);
+	jx_strlist(x, v, path, "host", &h->host);
+	jx_str(x, v, path, "path", &h->path);
+}
+
+static void
+jx_h2_copy(struct conf_h2 *dst, const struct conf_h2 *src)
+{
+	size_t	 i;
+
+	for (i = 0; i < src->host.n; i++)
+		conf_strv_push(&dst->host, src->host.v[i]);
+	dst->path = src->path != NULL ? xstrdup(src->path) : NULL;
+}
+
 static void
 jx_stream(struct jx *x, struct json_object *v, const char *path,
     struct conf_stream *st)
@@ -1065,6 +1091,8 @@ jx_stream(struct jx *x, struct json_object *v, const char *path,
 		conf_kcp_copy(&st->kcp, &x->gkcp);
 	if (x->has_gws && jx_has(v, "wsSettings") == NULL)
 		jx_ws_copy(&st->ws, &x->gws);
+	if (x->has_gh2 && jx_has(v, "httpSettings") == NULL)
+		jx_h2_copy(&st->h2, &x->gh2);
 	if (v == NULL)
 		return;
 	if (!jx_obj(x, v, path))
@@ -1117,6 +1145,10 @@ jx_stream(struct jx *x, struct json_object *v, const char *path,
 		jx_ws_cleanup(&st->ws);
 		jx_path(p, path, "wsSettings");
 		jx_ws(x, kv, p, &st->ws);
+	}
+	if ((kv = jx_has(v, "httpSettings")) != NULL) {
+		jx_path(p, path, "httpSettings");
+		jx_h2(x, kv, p, &st->h2);
 	}
 	if ((kv = jx_has(v, "kcpSettings")) != NULL) {
 		/* Own kcpSettings replace the global ones as a whole. */
@@ -2030,6 +2062,10 @@ jx_transport(struct jx *x, struct json_object *v)
 		x->has_gws = true;
 		jx_ws(x, kv, "transport.wsSettings", &x->gws);
 	}
+	if ((kv = jx_has(v, "httpSettings")) != NULL) {
+		x->has_gh2 = true;
+		jx_h2(x, kv, "transport.httpSettings", &x->gh2);
+	}
 }
 
 static void
@@ -2217,5 +2253,7 @@ conf_load_json_buf(const char *name, const char *buf, size_t len,
 	free(x.gkcp.header_type);
 	free(x.gkcp.seed);
 	jx_ws_cleanup(&x.gws);
+	conf_strv_free(&x.gh2.host);
+	free(x.gh2.path);
 	return d->errors.n > nerr ? -1 : 0;
 }

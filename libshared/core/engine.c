@@ -201,8 +201,21 @@ tp_stream(void *owner, struct bufferevent *bev, const struct sockaddr *src,
 	engine_accept(owner, bev, src, false);
 }
 
+/* An adopted HTTP/2 connection counts as a session of its inbound. */
+static void
+tp_hold(void *owner, bool on)
+{
+	struct inbound_rt	*ib = owner;
+
+	if (on)
+		ib->nsess++;
+	else
+		engine_inbound_release(ib);
+}
+
 static const struct transport_accept_hooks tp_hooks = {
-	tp_stacked, tp_source, tp_ready, tp_failed, tp_adopted, tp_stream
+	tp_stacked, tp_source, tp_ready, tp_failed, tp_adopted, tp_stream,
+	tp_hold
 };
 
 /* A new stream on inbound ib; layered: run ib's transport layers first. */
@@ -318,6 +331,8 @@ engine_inbound_close(struct inbound_rt *ib)
 	 * keeps it until its last session ends (listener_conn_cb refuses
 	 * new ones); otherwise it closes now, and its sessions with it. */
 	listeners_free(ib, ib->retired);
+	/* Pooled HTTP/2 connections must not carry new streams here. */
+	transport_quiesce(ib->tp, ib);
 	if (ib->dyn != NULL) {
 		dynport_free(ib->dyn);
 		ib->dyn = NULL;

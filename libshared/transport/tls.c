@@ -220,6 +220,23 @@ tls_check(const struct conf_tls *t, bool server, char *err, size_t errlen)
 	return load_all(t, server, NULL, err, errlen);
 }
 
+/* One protocol onto the wire list (first or last) unless it is there. */
+static void
+alpn_add(struct tls_ctx *c, const char *p, bool first)
+{
+	size_t	 i, l = strlen(p);
+
+	for (i = 0; i < c->alpnlen; i += 1 + c->alpn[i])
+		if (c->alpn[i] == l && memcmp(c->alpn + i + 1, p, l) == 0)
+			return;
+	c->alpn = xrealloc(c->alpn, c->alpnlen + l + 1);
+	i = first ? 0 : c->alpnlen;
+	memmove(c->alpn + i + l + 1, c->alpn + i, c->alpnlen - i);
+	c->alpn[i] = (unsigned char)l;
+	memcpy(c->alpn + i + 1, p, l);
+	c->alpnlen += l + 1;
+}
+
 static void
 alpn_wire(struct tls_ctx *c, const struct conf_tls *t)
 {
@@ -251,6 +268,17 @@ alpn_wire(struct tls_ctx *c, const struct conf_tls *t)
 		c->alpn[c->alpnlen++] = (unsigned char)l;
 		memcpy(c->alpn + c->alpnlen, v[i], l);
 		c->alpnlen += l;
+	}
+	/*
+	 * HTTP/2 (network http): Go's server adds h2 and then http/1.1 to
+	 * what is configured; 4.34's client puts h2 first if missing.
+	 */
+	if (c->st->network == CONF_NET_H2) {
+		if (c->server) {
+			alpn_add(c, "h2", false);
+			alpn_add(c, "http/1.1", false);
+		} else
+			alpn_add(c, "h2", true);
 	}
 }
 

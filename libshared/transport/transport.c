@@ -26,11 +26,13 @@
 extern const struct transport_layer proxyproto_layer;
 extern const struct transport_layer tls_layer;
 extern const struct transport_layer ws_layer;
+extern const struct transport_layer h2_layer;
 extern const struct transport_layer httphdr_layer;
 static const struct transport_layer *const layers[] = {
 	&proxyproto_layer,
 	&tls_layer,
 	&ws_layer,
+	&h2_layer,
 	&httphdr_layer,
 	NULL
 };
@@ -50,6 +52,8 @@ struct transport_accept {
 	struct bufferevent		*top;
 	const struct transport_accept_hooks *h;
 	void				*arg, *owner;
+	struct sockaddr_storage		 src;		/* for adopted streams */
+	socklen_t			 srclen;
 	void				*state;		/* running layer's */
 	void				(*free_state)(void *);
 	bool				 starting;
@@ -180,6 +184,16 @@ transport_name(const struct transport *t)
 	return t != NULL ? t->name : "tcp";
 }
 
+void
+transport_quiesce(struct transport *t, void *owner)
+{
+	size_t	 i;
+
+	for (i = 0; t != NULL && i < t->n; i++)
+		if (t->l[i]->quiesce != NULL)
+			t->l[i]->quiesce(t->ctx[i], owner);
+}
+
 stream_shutdown_fn *
 transport_shutdown(const struct transport *t)
 {
@@ -260,6 +274,10 @@ transport_accept(struct transport *t, struct bufferevent *bev,
 	a->h = h;
 	a->arg = arg;
 	a->owner = owner;
+	if (src != NULL && srclen <= sizeof(a->src)) {
+		memcpy(&a->src, src, srclen);
+		a->srclen = srclen;
+	}
 	a->starting = true;
 	accept_next(a);
 	a->starting = false;
@@ -310,6 +328,10 @@ void
 transport_accept_source(struct transport_accept *a, const struct sockaddr *sa,
     socklen_t len)
 {
+	if (sa != NULL && len <= sizeof(a->src)) {
+		memcpy(&a->src, sa, len);
+		a->srclen = len;
+	}
 	if (a->h->source != NULL)
 		a->h->source(a->arg, sa, len);
 }
@@ -362,6 +384,13 @@ void *
 transport_accept_owner(struct transport_accept *a)
 {
 	return a->owner;
+}
+
+const struct sockaddr *
+transport_accept_src(struct transport_accept *a, socklen_t *len)
+{
+	*len = a->srclen;
+	return a->srclen > 0 ? (const struct sockaddr *)&a->src : NULL;
 }
 
 /* ---- Client side ---- */

@@ -75,6 +75,11 @@ struct transport_layer {
 	void		(*dial)(struct transport_connect *c, void *ctx);
 	/* Half-close of the streams it gives; NULL: the one below's. */
 	stream_shutdown_fn *shutdown;
+	/*
+	 * Optional (HTTP/2): owner stops listening (reload, stop, a retired
+	 * dynamic port); connections adopted for it take no new stream.
+	 */
+	void		(*quiesce)(void *ctx, void *owner);
 };
 
 /* -test: each layer's check. */
@@ -90,6 +95,8 @@ const struct conf_stream *transport_stream(const struct transport *t);
 const char *transport_name(const struct transport *t);
 /* The half-close of streams t gives. */
 stream_shutdown_fn *transport_shutdown(const struct transport *t);
+/* The inbound owner stops listening: see transport_layer.quiesce. */
+void	transport_quiesce(struct transport *t, void *owner);
 
 /* ---- Server side ---- */
 
@@ -134,6 +141,11 @@ struct transport_accept_hooks {
 	void	(*adopted)(void *arg);
 	void	(*stream)(void *owner, struct bufferevent *bev,
 		    const struct sockaddr *src, socklen_t srclen);
+	/*
+	 * Optional: on while an adopted connection may still call stream()
+	 * (a dynamic-port worker must outlive it; off frees it if retired).
+	 */
+	void	(*hold)(void *owner, bool on);
 };
 
 /*
@@ -169,6 +181,9 @@ void	transport_accept_stream(struct transport_accept *a,
 const struct transport_accept_hooks *transport_accept_hooks(
 	    struct transport_accept *a);
 void	*transport_accept_owner(struct transport_accept *a);
+/* The client's address (as the PROXY protocol told it), NULL if none. */
+const struct sockaddr *transport_accept_src(struct transport_accept *a,
+	    socklen_t *len);
 
 /* ---- Client side ---- */
 

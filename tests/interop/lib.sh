@@ -182,22 +182,15 @@ make_pki() {
 	) >"$1/openssl.log" 2>&1 && test -s "$1/localhost.crt" -a -s "$1/other.test.crt"
 }
 
-# make_pki DIR: a test CA (DIR/ca.crt) and a leaf it signed for localhost
-# and 127.0.0.1 (DIR/localhost.crt, .key); openssl's output in DIR/log.
-make_pki() {
-	mkdir -p "$1"
-	(
-	cd "$1" || exit 1
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
-	    -days 2 -subj /CN=vtools-test-ca -keyout ca.key -out ca.crt \
-	    -addext basicConstraints=critical,CA:TRUE \
-	    -addext keyUsage=critical,keyCertSign,cRLSign
-	openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
-	    -subj /CN=localhost -keyout localhost.key -out localhost.csr
-	printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n' >localhost.ext
-	openssl x509 -req -in localhost.csr -CA ca.crt -CAkey ca.key \
-	    -CAcreateserial -days 2 -extfile localhost.ext -out localhost.crt
-	) >"$1/log" 2>&1
+# tunnel_up SECONDS: "up" once a fetch through the portal's public port
+# $EXT answers (vt.py http at $HTTP behind the bridge), else "never".
+tunnel_up() {
+	_t0=$(date +%s)
+	while [ $(( $(date +%s) - _t0 )) -lt $1 ]; do
+		[ "$(curl -s --max-time 1 http://127.0.0.1:$EXT/)" = "hello from vt" ] && { echo up; return 0; }
+		sleep 0.2
+	done
+	echo never
 }
 
 # seed002 PORTAL-STREAM BRIDGE-STREAM EXT IC [DIAL-PORT]: seed 002's portal
