@@ -514,8 +514,14 @@ wrap(struct bufferevent *bev, const struct conf_tcp *tcp, bool server)
 	h->tcp = tcp;
 	h->server = server;
 	h->below = bev;
+	/*
+	 * Deferred callbacks: a filter otherwise calls the relay's write
+	 * callback from inside the write that drained it (the relay's
+	 * half-close writes its end marker and may end the session there).
+	 */
 	fb = bufferevent_filter_new(bev, server ? NULL : in_filter,
-	    out_filter, BEV_OPT_CLOSE_ON_FREE, stream_free, h);
+	    out_filter, BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS,
+	    stream_free, h);
 	if (fb == NULL) {
 		free(h);
 		return NULL;
