@@ -56,7 +56,7 @@ cat >$T/server.json <<JSON
 JSON
 
 # mk BASE: one SOCKS inbound per outbound, routed by inbound tag.
-IN="s-open s-auth s-bad h-open h-auth h-bad vm-s vm-h fr-s vm-t h-tls h-h2"
+IN="s-open s-auth s-bad h-open h-auth h-bad vm-s vm-h fr-s vm-t h-tls h-h2 vm-m"
 mk() {
 	b=$1; i=0; ins=""; rules=""
 	for t in $IN; do
@@ -83,6 +83,8 @@ mk() {
     "users": [{"user": "hu", "pass": "wrong"}]}]}},
   {"tag": "vm-s", "protocol": "vmess", "proxySettings": {"tag": "s-auth"},
    "settings": {"vnext": [{"address": "127.0.0.1", "port": $VS, "users": [{"id": "$UUID", "alterId": 0}]}]}},
+  {"tag": "vm-m", "protocol": "vmess", "proxySettings": {"tag": "h-auth"}, "mux": {"enabled": true},
+   "settings": {"vnext": [{"address": "127.0.0.1", "port": $VS, "users": [{"id": "$UUID", "alterId": 0}]}]}},
   {"tag": "vm-h", "protocol": "vmess", "proxySettings": {"tag": "h-auth"},
    "settings": {"vnext": [{"address": "127.0.0.1", "port": $VS, "users": [{"id": "$UUID", "alterId": 0}]}]}},
   {"tag": "fr-s", "protocol": "freedom", "proxySettings": {"tag": "s-open"}},
@@ -107,7 +109,7 @@ start up v2ray -config $T/up.json
 start vserver $BIN/vserver -c $T/server.json
 start ours $BIN/vclient -c $T/ours.json
 start v2ray v2ray -config $T/v2ray.json
-for p in $UP $((UP + 4)) $VS $VST $O $((O + 11)) $V $((V + 11)); do
+for p in $UP $((UP + 4)) $VS $VST $O $((O + 12)) $V $((V + 12)); do
 	wait_port $p || { notok "every process listening ($p)"; show_log up
 		show_log ours; show_log v2ray; exit 1; }
 done
@@ -134,6 +136,8 @@ for side in ours v2ray; do
 	check_eq "$side: vmess through the socks outbound (proxySettings)" "hello from vt" curl -s --max-time 10 --socks5 $(p 6) $U/
 	check_eq "$side: vmess through the http outbound (proxySettings)" "hello from vt" curl -s --max-time 10 --socks5 $(p 7) $U/
 	check "$side: the upstream carried both VMess connections" test $(upstream_saw 127.0.0.1:$VS) -ge $((n0 + 2))
+	check_eq "$side: vmess with Mux through the http outbound" "hello from vt
+127.0.0.1:$HTTP" sh -c "curl -s --max-time 10 --socks5 $(p 12) $U/ && curl -s --max-time 10 --socks5 $(p 12) $U/host"
 	n0=$(upstream_saw 127.0.0.1:$VST)
 	check_eq "$side: vmess over TLS through the socks outbound" "hello from vt" curl -s --max-time 10 --socks5 $(p 9) $U/
 	check "$side: the upstream carried the TLS connection" test $(upstream_saw 127.0.0.1:$VST) -gt $n0
