@@ -214,15 +214,6 @@ version_ok(const char *s, size_t n)
 	return d > 0 && d < 7 && i == n;
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 /*
  * The request target's path as Go's url.ParseRequestURI gives it: query
  * cut, %XX decoded; "" for an authority (CONNECT) or an opaque URI.
@@ -266,8 +257,9 @@ target_path(const char *u, size_t n, bool connect, char *out, size_t cap)
 			out[o++] = u[i];
 			continue;
 		}
-		if (i + 2 >= end || (h = hexval((unsigned char)u[i + 1])) ==
-		    -1 || (l = hexval((unsigned char)u[i + 2])) == -1)
+		if (i + 2 >= end ||
+		    (h = util_hexval((unsigned char)u[i + 1])) == -1 ||
+		    (l = util_hexval((unsigned char)u[i + 2])) == -1)
 			return -1;
 		out[o++] = (char)(h << 4 | l);
 		i += 2;

@@ -373,6 +373,26 @@ test_quick_vclient_transport_links(void **state)
 	assert_string_equal(f->q.link.host, "a.example,b.example");
 	assert_string_equal(f->q.link.sni, "s.example");
 	quick_free(&f->q);
+	/* Applied: the same stream settings the JSON would give. */
+	build(f, "vclient", ARGS(LINK_WS));
+	out = &f->c.outbounds[0];
+	assert_int_equal(out->stream.network, CONF_NET_WS);
+	assert_string_equal(out->stream.ws.path, "/");
+	assert_null(out->stream.ws.host);
+	assert_true(out->stream.tls);
+	conf_cleanup(&f->c);
+	conf_init(&f->c);
+	quick_free(&f->q);
+	build(f, "vclient", ARGS(LINK_H2));
+	out = &f->c.outbounds[0];
+	assert_int_equal(out->stream.network, CONF_NET_H2);
+	assert_string_equal(out->stream.h2.path, "/h");
+	assert_strv(&out->stream.h2.host, ARGS("a.example", "b.example"));
+	assert_true(out->stream.tls);
+	assert_string_equal(out->stream.tlss.server_name, "s.example");
+	conf_cleanup(&f->c);
+	conf_init(&f->c);
+	quick_free(&f->q);
 	/* The http header: v2rayN's host and path lists, 4.34's other
 	 * request fields, sorted as 4.34 sorts a headers map. */
 	build(f, "vclient", ARGS(LINK_HTTP));
@@ -455,10 +475,14 @@ test_quick_ws_h2_flags(void **state)
 	assert_string_equal(out->stream.ws.path, "/w");
 	assert_false(out->stream.tls);
 	quick_free(&f->q);
-	assert_int_equal(parse(f, "vbridge", ARGS("-portal", "h.example:443",
-	    "-id", U1, "-to", "127.0.0.1:80", "-h2", "/b", "-tls")), 0);
-	assert_int_equal(f->q.net, CONF_NET_H2);
-	assert_string_equal(f->q.net_path, "/b");
+	conf_cleanup(&f->c);
+	conf_init(&f->c);
+	build(f, "vbridge", ARGS("-portal", "h.example:443", "-id", U1, "-to",
+	    "127.0.0.1:80", "-h2", "/b", "-tls"));
+	out = &f->c.outbounds[1];
+	assert_int_equal(out->stream.network, CONF_NET_H2);
+	assert_string_equal(out->stream.h2.path, "/b");
+	assert_true(out->stream.tls);
 }
 
 static void
