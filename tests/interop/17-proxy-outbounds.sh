@@ -28,7 +28,26 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
 # The upstream: v2ray 4.34 as SOCKS (open; with a user and UDP) and HTTP
 # (open; with a user) proxy server.
 # One block for every port bound later (a free_port could fall in it).
-UP=$(range_base); VS=$((UP + 60)); VST=$((UP + 61))
+UP=$(range_base); VS=$((UP + 60)); VST=$((UP + 61)); BAD=$((UP + 62))
+# bad: upstreams that misbehave: BAD answers a SOCKS hello with garbage,
+# BAD+1 answers CONNECT with a head that never ends (over 64 KiB).
+cat >$T/bad.py <<'PY'
+import socket, sys, threading
+def serve(port, reply):
+    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("127.0.0.1", port)); s.listen(16)
+    while True:
+        c, _ = s.accept()
+        try:
+            c.settimeout(5); c.recv(4096); c.sendall(reply)
+        except OSError:
+            pass
+        c.close()
+b = int(sys.argv[1])
+threading.Thread(target=serve, args=(b + 1, b"HTTP/1.1 200 OK\r\nX: " + b"a" * 70000), daemon=True).start()
+serve(b, b"\x00\xffnot a socks server")
+PY
+start bad python3 $T/bad.py $BAD
 cat >$T/up.json <<JSON
 {"log": {"loglevel": "warning", "access": "$T/up-access.log"},
  "inbounds": [
@@ -56,7 +75,7 @@ cat >$T/server.json <<JSON
 JSON
 
 # mk BASE: one SOCKS inbound per outbound, routed by inbound tag.
-IN="s-open s-auth s-bad h-open h-auth h-bad vm-s vm-h fr-s vm-t h-tls h-h2 vm-m"
+IN="s-open s-auth s-bad h-open h-auth h-bad vm-s vm-h fr-s vm-t h-tls h-h2 vm-m junk big"
 mk() {
 	b=$1; i=0; ins=""; rules=""
 	for t in $IN; do
@@ -83,6 +102,8 @@ mk() {
     "users": [{"user": "hu", "pass": "wrong"}]}]}},
   {"tag": "vm-s", "protocol": "vmess", "proxySettings": {"tag": "s-auth"},
    "settings": {"vnext": [{"address": "127.0.0.1", "port": $VS, "users": [{"id": "$UUID", "alterId": 0}]}]}},
+  {"tag": "junk", "protocol": "socks", "settings": {"servers": [{"address": "127.0.0.1", "port": $BAD}]}},
+  {"tag": "big", "protocol": "http", "settings": {"servers": [{"address": "127.0.0.1", "port": $((BAD + 1))}]}},
   {"tag": "vm-m", "protocol": "vmess", "proxySettings": {"tag": "h-auth"}, "mux": {"enabled": true},
    "settings": {"vnext": [{"address": "127.0.0.1", "port": $VS, "users": [{"id": "$UUID", "alterId": 0}]}]}},
   {"tag": "vm-h", "protocol": "vmess", "proxySettings": {"tag": "h-auth"},
@@ -109,7 +130,7 @@ start up v2ray -config $T/up.json
 start vserver $BIN/vserver -c $T/server.json
 start ours $BIN/vclient -c $T/ours.json
 start v2ray v2ray -config $T/v2ray.json
-for p in $UP $((UP + 4)) $VS $VST $O $((O + 12)) $V $((V + 12)); do
+for p in $UP $((UP + 4)) $VS $VST $((BAD + 1)) $O $((O + 14)) $V $((V + 14)); do
 	wait_port $p || { notok "every process listening ($p)"; show_log up
 		show_log ours; show_log v2ray; exit 1; }
 done
@@ -146,12 +167,17 @@ for side in ours v2ray; do
 	# then tries HTTP/2 CONNECT, which its own server does not serve; ours
 	# refuses at once and says what to set.
 	check_eq "$side: http outbound over TLS, h2 offered: fails" "" curl -s --max-time 10 --socks5 $(p 11) $U/
+	check_eq "$side: a socks upstream answering garbage: nothing" "" curl -s --max-time 10 --socks5 $(p 13) $U/
+	check_eq "$side: an http upstream whose answer never ends: nothing" "" curl -s --max-time 10 --socks5 $(p 14) $U/
 	n0=$(upstream_saw 127.0.0.1:$ECHO)
 	check_eq "$side: freedom through the socks outbound (proxySettings)" "OK" $VT tcp-echo-check $(p 8) 127.0.0.1 $ECHO 65536
 	check "$side: the upstream carried the freedom connection" test $(upstream_saw 127.0.0.1:$ECHO) -gt $n0
 done
 
 check "ours: the h2 refusal names tlsSettings.alpn" grep -q 'set tlsSettings.alpn to \["http/1.1"\]' $T/ours.log
+check "ours: the garbage and the endless answer are named in the log" sh -c \
+    "grep -q 'socks: not a SOCKS5 server' $T/ours.log && grep -q \"http: the proxy's answer is too large\" $T/ours.log"
+check_eq "ours: still serving after them" "hello from vt" curl -s --max-time 10 --socks5 127.0.0.1:$((O + 1)) $U/
 
 # vserver offers them too: VMess in, out through the SOCKS upstream.
 VS2=$(free_port); QS=$(free_port)
