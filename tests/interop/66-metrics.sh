@@ -215,15 +215,18 @@ check_eq "loopback without them, auth configured: 401" 401 code http://127.0.0.1
 check_eq "unknown path: 404" 404 code $AUTH http://127.0.0.1:$MP/nothing
 
 # The portal's page in a real browser (credentials in the URL): the bridge
-# link and the bridge user's traffic are on it; no console message.
+# link and the bridge user's traffic are on it, it refreshes itself after
+# 5 s of the browser's virtual time; no console message.
 timeout 40 chromium --headless --no-sandbox --disable-gpu --no-first-run \
     --user-data-dir=$T/chromium --enable-logging=stderr --v=0 \
-    --virtual-time-budget=6000 --dump-dom "http://ops:s3cret@127.0.0.1:$MP/" \
+    --virtual-time-budget=7000 --dump-dom "http://ops:s3cret@127.0.0.1:$MP/" \
     >$T/dom.html 2>$T/chromium.log
 check "chromium: the page shows the portal's bridge link" \
     grep -q '<tr class="link"><td>portal</td><td>tunnel.test</td><td>home-bridge@t</td>' $T/dom.html
 check "chromium: the page shows the bridge user's traffic" \
     grep -q '<tr><td>home-bridge@t</td><td class="n" title="[1-9][0-9]* bytes">' $T/dom.html
+check "chromium: the page refreshed itself (5 s, through the same auth)" \
+    grep -q '<main data-refreshed="[1-9]' $T/dom.html
 check "chromium: no console message" sh -c "! grep -E 'CONSOLE|Uncaught' $T/chromium.log"
 stop_wait bridge portal
 echo "1..$NTEST"
