@@ -430,13 +430,26 @@ out_filter(struct evbuffer *src, struct evbuffer *dst, ev_ssize_t lim,
     enum bufferevent_flush_mode mode, void *arg)
 {
 	struct hh_stream	*h = arg;
+	struct evbuffer		*t;
+	size_t			 n;
 
-	if (!h->sent && evbuffer_get_length(src) > 0) {
+	if (!h->sent && evbuffer_get_length(src) > 0 &&
+	    (t = evbuffer_new()) != NULL) {
 		h->sent = true;
 		if (h->server)
-			httphdr_response(&h->tcp->resp, time(NULL), dst);
+			httphdr_response(&h->tcp->resp, time(NULL), t);
 		else
-			httphdr_request(&h->tcp->req, dst);
+			httphdr_request(&h->tcp->req, t);
+		evbuffer_add_buffer(t, src);
+		/*
+		 * The header and the first bytes in one piece: TLS below
+		 * makes a record of each piece, and 4.34 fails a header
+		 * that does not come whole in the first record it reads.
+		 */
+		n = evbuffer_get_length(t);
+		evbuffer_pullup(t, (ev_ssize_t)(n < 16384 ? n : 16384));
+		evbuffer_add_buffer(dst, t);
+		evbuffer_free(t);
 	}
 	evbuffer_add_buffer(dst, src);
 	return BEV_OK;

@@ -2,7 +2,8 @@
 # tcpSettings.header type "http" (the HTTP disguise) both ways against V2Ray
 # 4.34: a v2ray client through our vserver and our vclient through a v2ray
 # server, with the default request and response, AEAD and legacy alterId
-# headers, UDP and Mux; custom paths and fields both ways; the wire: the
+# headers, UDP and Mux; custom paths and fields both ways; the header under
+# TLS (whole in the first record, as 4.34 needs it); the wire: the
 # request our client writes and the response our server writes (4.34's
 # defaults), the 404 for a path not configured, the 400 for a request that
 # is not HTTP and for a valid header followed by no valid VMess request,
@@ -30,6 +31,14 @@ full() { # NAME
 	check_eq "$1: udp" "ECHO:u-hdr" $VT socks5-udp 127.0.0.1:$cp 127.0.0.1 $UECHO u-hdr
 }
 MUX='"mux": {"enabled": true, "concurrency": 4},'
+# The header under TLS: 4.34 wants the header whole in the first record.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+    -days 2 -subj /CN=localhost -keyout $T/k.pem -out $T/c.pem >/dev/null 2>&1
+TLSHDR_S='"streamSettings": {"security": "tls", "tlsSettings": {"certificates":
+  [{"certificateFile": "'$T/c.pem'", "keyFile": "'$T/k.pem'"}]},
+  "tcpSettings": {"header": {"type": "http"}}},'
+TLSHDR_C='"streamSettings": {"security": "tls", "tlsSettings": {"serverName":
+  "localhost", "allowInsecure": true}, "tcpSettings": {"header": {"type": "http"}}},'
 run() { # NAME ours|v2ray TOOL CONF
 	if [ $2 = ours ]; then start $1 $BIN/$3 -c $4; else start $1 v2ray -config $4; fi
 }
@@ -107,34 +116,37 @@ MODES="garbage wrongpath novmess"
 # header, alterId 4) and one client with a SOCKS port per case, routed by
 # inbound tag: AEAD, legacy alterId 4 and AEAD over Mux with the default
 # header, AEAD and Mux with the custom one.
-duo_server() { # PORT-DEFAULT PORT-CUSTOM
+duo_server() { # PORT-DEFAULT PORT-CUSTOM PORT-TLS
 cat <<JSON
 {"log": {"loglevel": "warning"},
  "policy": {"levels": {"0": {"handshake": 2}}},
  "inbounds": [{"port": $1, "listen": "127.0.0.1", "protocol": "vmess", $HDR
    "settings": {"clients": [{"id": "$ID", "alterId": 4}]}},
   {"port": $2, "listen": "127.0.0.1", "protocol": "vmess", $CUSTOM
+   "settings": {"clients": [{"id": "$ID", "alterId": 4}]}},
+  {"port": $3, "listen": "127.0.0.1", "protocol": "vmess", $TLSHDR_S
    "settings": {"clients": [{"id": "$ID", "alterId": 4}]}}],
  "outbounds": [{"protocol": "freedom"}]}
 JSON
 }
-duo_client() { # SERVER-DEFAULT SERVER-CUSTOM SOCKS1..5
+duo_client() { # SERVER-DEFAULT SERVER-CUSTOM SERVER-TLS SOCKS1..6
 	out() { # TAG PORT AID STREAM [MUX]
 		echo "{\"tag\": \"$1\", \"protocol\": \"vmess\", $4 ${5:-} \"settings\": {\"vnext\": [{\"address\": \"127.0.0.1\", \"port\": $2, \"users\": [{\"id\": \"$ID\", \"alterId\": $3}]}]}}"
 	}
 	inb() { echo "{\"tag\": \"i$1\", \"port\": $2, \"listen\": \"127.0.0.1\", \"protocol\": \"socks\", \"settings\": {\"udp\": true}}"; }
 	rule() { echo "{\"type\": \"field\", \"inboundTag\": [\"i$1\"], \"outboundTag\": \"o$1\"}"; }
 	echo "{\"log\": {\"loglevel\": \"warning\"},"
-	echo " \"inbounds\": [$(inb 1 $3), $(inb 2 $4), $(inb 3 $5), $(inb 4 $6), $(inb 5 $7)],"
-	echo " \"outbounds\": [$(out o1 $1 0 "$HDR"), $(out o2 $1 4 "$HDR"), $(out o3 $1 0 "$HDR" "$MUX"), $(out o4 $2 0 "$CUSTOM"), $(out o5 $2 0 "$CUSTOM" "$MUX")],"
-	echo " \"routing\": {\"rules\": [$(rule 1), $(rule 2), $(rule 3), $(rule 4), $(rule 5)]}}"
+	echo " \"inbounds\": [$(inb 1 $4), $(inb 2 $5), $(inb 3 $6), $(inb 4 $7), $(inb 5 $8), $(inb 6 $9)],"
+	echo " \"outbounds\": [$(out o1 $1 0 "$HDR"), $(out o2 $1 4 "$HDR"), $(out o3 $1 0 "$HDR" "$MUX"), $(out o4 $2 0 "$CUSTOM"), $(out o5 $2 0 "$CUSTOM" "$MUX"), $(out o6 $3 0 "$TLSHDR_C")],"
+	echo " \"routing\": {\"rules\": [$(rule 1), $(rule 2), $(rule 3), $(rule 4), $(rule 5), $(rule 6)]}}"
 }
 duo() { # SERVER CLIENT
-	sp=$(free_port); sp2=$(free_port); rp=$(free_port)
+	sp=$(free_port); sp2=$(free_port); sp3=$(free_port); rp=$(free_port)
 	c1=$(free_port); c2=$(free_port); c3=$(free_port); c4=$(free_port); c5=$(free_port)
-	duo_server $sp $sp2 >$T/s.json
+	c6=$(free_port)
+	duo_server $sp $sp2 $sp3 >$T/s.json
 	# The first case goes through a relay that records the headers.
-	duo_client $rp $sp2 $c1 $c2 $c3 $c4 $c5 >$T/c.json
+	duo_client $rp $sp2 $sp3 $c1 $c2 $c3 $c4 $c5 $c6 >$T/c.json
 	relay $rp $sp $T/rec.$1
 	run srv $1 vserver $T/s.json; run cli $2 vclient $T/c.json
 	n="$1 server / $2 client, http header"
@@ -145,12 +157,14 @@ duo() { # SERVER CLIENT
 	W=""
 	for m in $MODES; do wire $sp $m >$T/wire.$1.$m & W="$W $!"; done
 	for x in "1 default, AEAD" "2 default, legacy alterId 4" \
-	    "3 default, AEAD, Mux" "4 custom, AEAD" "5 custom, AEAD, Mux"; do
+	    "3 default, AEAD, Mux" "4 custom, AEAD" "5 custom, AEAD, Mux" \
+	    "6 default, under TLS"; do
 		eval "cp=\$c${x%% *}"
 		case $x in
-		[123]*) full "$n, ${x#* }";;
-		*) check_eq "$n, ${x#* }: 1 MiB download" "$SUM1M" fetch $cp
+		1*) full "$n, ${x#* }";;
+		[23]*) check_eq "$n, ${x#* }: 1 MiB download" "$SUM1M" fetch $cp
 		   check_eq "$n, ${x#* }: udp" "ECHO:u-hdr" $VT socks5-udp 127.0.0.1:$cp 127.0.0.1 $UECHO u-hdr;;
+		*) check_eq "$n, ${x#* }: 1 MiB download" "$SUM1M" fetch $cp;;
 		esac
 	done
 	for w in $W; do wait $w; done
