@@ -7,7 +7,8 @@
 # V2Ray's: the reverse tunnel of seed 002 (public port → portal → bridge →
 # sink: throughput, request latency, recovery after a portal or bridge
 # restart) and VMess over mKCP (throughput on clean loopback and through
-# a lossy, delaying UDP relay).  Writes tests/out/bench.md.
+# a lossy, delaying UDP relay), and VMess over ws+tls (WebSocket under
+# TLS with a test CA made here).  Writes tests/out/bench.md.
 #
 # What is compared runs at once and is measured in turns (one transfer or
 # latency round of each in turn), so a slow minute on this shared host
@@ -18,18 +19,20 @@
 # the lowest median counts, 5), BENCH_IDLE (stages, "1000,5000"),
 # BENCH_RTT (2000), BENCH_SETUP (200), BENCH_STORM (5000), BENCH_PAR
 # (threads for the storm, 8), BENCH_ONLY (subset of "vtools v2ray
-# ss-chacha ss-aes reverse kcp users"; "reverse", "kcp" and "users"
-# always compare vtools with V2Ray). Users: BENCH_USERS (cases "N:alterId,
+# ss-chacha ss-aes reverse kcp ws users"; "reverse", "kcp", "ws" and
+# "users" always compare vtools with V2Ray). ws+tls: BENCH_WS_MB (512),
+# BENCH_WS_REPS (3). Users: BENCH_USERS (cases "N:alterId,
 # ...", default 1:0,1000:0,10000:0,1000:16), BENCH_USERS_ROUNDS (30).  Reverse: BENCH_REV_MB (512), BENCH_REV_REPS (5),
 # BENCH_REV_ROUNDS (3), BENCH_REV_RTT (1000), BENCH_REV_REQ (200).
 # mKCP: BENCH_KCP_MB (clean, 64), BENCH_KCP_LOSSY_MB (32), BENCH_KCP_REPS
 # (2), BENCH_KCP_LOSS (% each way, 5), BENCH_KCP (kcpSettings JSON).
+# BENCH_BIN, BENCH_BSINK: other builds of the tools and of bsink.
 # Every step is bounded by a timeout.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 ROOT=$(pwd)
-BIN=$ROOT/bin
-BS=$ROOT/build/helpers/bsink
+BIN=${BENCH_BIN:-$ROOT/bin}
+BS=${BENCH_BSINK:-$ROOT/build/helpers/bsink}
 VT="python3 $ROOT/tests/helpers/vt.py"
 OUT=$ROOT/tests/out/bench.md
 T=$(mktemp -d /tmp/vtools-bench.XXXXXX)
@@ -43,7 +46,7 @@ NRTT=${BENCH_RTT:-2000}
 NSETUP=${BENCH_SETUP:-200}
 NSTORM=${BENCH_STORM:-5000}
 PAR=${BENCH_PAR:-8}
-ONLY=${BENCH_ONLY:-vtools v2ray ss-chacha ss-aes reverse kcp users}
+ONLY=${BENCH_ONLY:-vtools v2ray ss-chacha ss-aes reverse kcp ws users}
 REV_MB=${BENCH_REV_MB:-512}
 REV_REPS=${BENCH_REV_REPS:-5}
 REV_ROUNDS=${BENCH_REV_ROUNDS:-3}
@@ -55,11 +58,13 @@ KCP_LOSSY_MB=${BENCH_KCP_LOSSY_MB:-32}
 KCP_REPS=${BENCH_KCP_REPS:-2}
 KCP_LOSS=${BENCH_KCP_LOSS:-5}
 KCP_SECS=25		# cap on one mKCP transfer
+WS_MB=${BENCH_WS_MB:-512}
+WS_REPS=${BENCH_WS_REPS:-3}
 KCPS=${BENCH_KCP:-'{"mtu": 1350, "tti": 20, "uplinkCapacity": 100, "downlinkCapacity": 100, "header": {"type": "none"}}'}
 PAIRS="" SECTIONS=""
 for _w in $ONLY; do
 	case $_w in
-	reverse|kcp|users) SECTIONS="$SECTIONS $_w" ;;
+	reverse|kcp|ws|users) SECTIONS="$SECTIONS $_w" ;;
 	*) PAIRS="$PAIRS $_w" ;;
 	esac
 done
@@ -672,6 +677,78 @@ kcp_phase() {
 	done
 }
 
+# VMess over ws+tls: SOCKS5 → client → WebSocket (path /ws) in TLS →
+# server → sink, each pair with the same certificate of a CA made here;
+# both pairs up at once, the transfers one pair after the other.
+ws_confs() { # NAME SERVERPORT SOCKSPORT
+cat >"$T/$1-s.json" <<JSON
+{"log": {"loglevel": "warning"},
+ "inbounds": [{"port": $2, "listen": "127.0.0.1", "protocol": "vmess",
+   "settings": {"clients": [{"id": "$ID", "alterId": 0}]},
+   "streamSettings": {"network": "ws", "security": "tls", "wsSettings": {"path": "/ws"},
+     "tlsSettings": {"certificates": [{"certificateFile": "$T/pki/localhost.crt", "keyFile": "$T/pki/localhost.key"}]}}}],
+ "outbounds": [{"protocol": "freedom"}]}
+JSON
+cat >"$T/$1-c.json" <<JSON
+{"log": {"loglevel": "warning"},
+ "inbounds": [{"port": $3, "listen": "127.0.0.1", "protocol": "socks"}],
+ "outbounds": [{"protocol": "vmess", "settings": {"vnext": [{"address": "127.0.0.1", "port": $2,
+   "users": [{"id": "$ID", "alterId": 0, "security": "aes-128-gcm"}]}]},
+   "streamSettings": {"network": "ws", "security": "tls", "wsSettings": {"path": "/ws"},
+     "tlsSettings": {"serverName": "localhost", "certificates": [{"usage": "verify", "certificateFile": "$T/pki/ca.crt"}]}}}]}
+JSON
+}
+
+ws_phase() {
+	say ""
+	say "== VMess over ws+tls: $WS_MB MiB each way over one connection, best of $WS_REPS; load $(cut -d' ' -f1 /proc/loadavg)"
+	(
+	mkdir -p "$T/pki" && cd "$T/pki" &&
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+	    -days 2 -subj /CN=bench-ca -keyout ca.key -out ca.crt \
+	    -addext basicConstraints=critical,CA:TRUE &&
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+	    -subj /CN=localhost -keyout localhost.key -out localhost.csr &&
+	printf 'subjectAltName=DNS:localhost\n' >localhost.ext &&
+	openssl x509 -req -in localhost.csr -CA ca.crt -CAkey ca.key \
+	    -CAcreateserial -days 2 -extfile localhost.ext -out localhost.crt
+	) >"$T/pki.log" 2>&1 || { note ws "openssl could not make the test certificates"; return; }
+	for cfg in vtools v2ray; do
+		sp=$($VT free-port); SOCKS=$($VT free-port)
+		ws_confs "ws$cfg" "$sp" "$SOCKS"
+		case $cfg in
+		vtools)
+			start wss_$cfg "$BIN/vserver" -c "$T/ws$cfg-s.json"
+			start wsc_$cfg "$BIN/vclient" -c "$T/ws$cfg-c.json" ;;
+		v2ray)
+			start wss_$cfg v2ray -config "$T/ws$cfg-s.json"
+			start wsc_$cfg v2ray -config "$T/ws$cfg-c.json" ;;
+		esac
+		eval "WS_SOCKS_$cfg=$SOCKS"
+	done
+	for cfg in vtools v2ray; do
+		eval "SOCKS=\$WS_SOCKS_$cfg"
+		set -- $( (wait_port "$SOCKS" && sleep 0.3 &&
+		    timeout 30 "$BS" setup "$SOCKS" "$SINK" 3) 2>/dev/null)
+		if [ "${3:-x}" != 0 ]; then
+			note "ws+tls $cfg" "no working connection through the pair (${*:-no answer})"
+			tail -3 "$T/wss_$cfg.log" "$T/wsc_$cfg.log" | sed 's/^/     /'
+			continue
+		fi
+		say "  -- $cfg: SOCKS :$SOCKS; first connections: median setup $1 µs"
+		ps_=$(pid wss_$cfg); pc_=$(pid wsc_$cfg)
+		XBYTES=0
+		c0=$(( $(ticks $ps_) + $(ticks $pc_) ))
+		xfer "$cfg" ws_down down "$SOCKS" $((WS_MB * 1048576)) "$XFER_SECS" "$WS_REPS" "$pc_" client "$ps_" server
+		xfer "$cfg" ws_up up "$SOCKS" $((WS_MB * 1048576)) "$XFER_SECS" "$WS_REPS" "$pc_" client "$ps_" server
+		c1=$(( $(ticks $ps_) + $(ticks $pc_) ))
+		cpu=$(cpu_per_gib $((c1 - c0)) $XBYTES)
+		say "  cpu: $((c1 - c0)) ticks (client+server) for $XBYTES bytes = $cpu CPU s/GiB"
+		res "$cfg" ws_cpu "$cpu"
+	done
+	for cfg in vtools v2ray; do stop wsc_$cfg; stop wss_$cfg; done
+}
+
 # ---------------------------------------------------------------------------
 for f in "$BS" "$BIN/vclient" "$BIN/vserver" "$BIN/vportal" "$BIN/vbridge"; do
 	[ -x "$f" ] || { say "bench: $f missing (make tools helpers)"; exit 1; }
@@ -705,6 +782,7 @@ for sec in $SECTIONS; do
 	case $sec in
 	reverse) rev_phase ;;
 	kcp) kcp_phase ;;
+	ws) ws_phase ;;
 	users)
 		say ""
 		say "== users: vserver and V2Ray with 1 to 10,000 VMess users (tests/helpers/users_bench.py)"
@@ -777,7 +855,8 @@ END {
 # The reverse and mKCP sections: ours against V2Ray's, same layout.
 awk -v secs="$SECTIONS" -v md="$T/md.sec" -v revmb="$REV_MB" -v revreps="$REV_REPS" \
     -v revrounds="$REV_ROUNDS" -v revrtt="$REV_RTT" -v revreq="$REV_REQ" -v down="$REV_DOWN" \
-    -v kcpmb="$KCP_MB" -v kcpreps="$KCP_REPS" -v kcplmb="$KCP_LOSSY_MB" -v loss="$KCP_LOSS" -v kcps="$KCPS" '
+    -v kcpmb="$KCP_MB" -v kcpreps="$KCP_REPS" -v kcplmb="$KCP_LOSSY_MB" -v loss="$KCP_LOSS" -v kcps="$KCPS" \
+    -v wsmb="$WS_MB" -v wsreps="$WS_REPS" '
 { v[$1, $2] = $3 }
 function cell(c, m,    x, r) {
 	x = v[c, m]
@@ -828,6 +907,16 @@ END {
 		    "SOCKS5 → client ⇢ mKCP/UDP ⇢ server → local sink; VMess AEAD aes-128-gcm; kcpSettings `" kcps "` on both sides. " \
 		    "Clean: straight over loopback. Lossy: through `tests/helpers/vt.py lossy-udp` (Python; drops datagrams each way at random, delays each 0-20 ms, so some reorder). " \
 		    "Best of " kcpreps " transfers each way. Ratios are to V2Ray (throughput: higher is better; CPU: lower is better).",
+		    n, met, lab, "vtools (vclient → vserver)")
+	}
+	if (secs ~ /ws/) {
+		n = 0
+		met[++n] = "ws_down"; lab["ws_down"] = "Download, MiB/s (1 conn, " wsmb " MiB, best of " wsreps ")"
+		met[++n] = "ws_up"; lab["ws_up"] = "Upload, MiB/s (1 conn, " wsmb " MiB, best of " wsreps ")"
+		met[++n] = "ws_cpu"; lab["ws_cpu"] = "CPU s per GiB, client + server"
+		table("VMess over ws+tls",
+		    "SOCKS5 → client → VMess AEAD aes-128-gcm in WebSocket (path /ws) in TLS → server → local sink; a test CA made by the run. " \
+		    "Ratios are to V2Ray (throughput: higher is better; CPU: lower is better).",
 		    n, met, lab, "vtools (vclient → vserver)")
 	}
 }' "$T/results"

@@ -24,6 +24,9 @@
  * its own flow control beside libevent's. The framing itself is small
  * (ws_codec.c, with its own unit tests and fuzz target).
  */
+#include <sys/ioctl.h>
+#include <sys/uio.h>
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
@@ -58,6 +61,8 @@
 #define WS_FRAME_MAX		(256 * 1024)
 /* What the filter queues below before the relay must wait. */
 #define WS_UNDER_HIWAT		(256 * 1024)
+/* What one pass may read from the socket beyond libevent's 4 KiB. */
+#define WS_READ_MORE		(256 * 1024)
 
 struct ws_hdrline {
 	char		*name;
@@ -82,6 +87,8 @@ struct ws_stream {
 	bool			 server;
 	bool			 closed;	/* close sent: no frame after */
 	bool			 ended;		/* input over */
+	struct bufferevent	*sock;		/* the socket at the bottom */
+	bool			 in_more;
 };
 
 /* ---- Frames ---- */
@@ -332,6 +339,62 @@ ws_out(struct evbuffer *src, struct evbuffer *dst, ev_ssize_t lim,
 	return BEV_OK;
 }
 
+/*
+ * libevent 2.1 reads at most 4 KiB a pass from a socket, whatever is
+ * waiting (session.c's pump_read_more says more); the relay's own remedy
+ * skips layered streams. Right after such a read (this buffer callback
+ * runs inside it, the buffer's end still open), take what the kernel
+ * holds, up to the socket's read high-water mark and WS_READ_MORE, so
+ * the layers above (TLS, frames, VMess) work on one large piece a pass.
+ * Only bytes FIONREAD reports are read: EOF and errors stay for libevent.
+ */
+static void
+ws_more_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info,
+    void *arg)
+{
+	struct ws_stream	*w = arg;
+	struct evbuffer_iovec	 v[4];
+	struct iovec		 io[4];
+	size_t			 lo, hi, len, room, left, k;
+	evutil_socket_t		 fd;
+	ssize_t			 r;
+	int			 avail, nv, i;
+
+	if (info->n_added == 0 || w->in_more ||
+	    (fd = bufferevent_getfd(w->sock)) < 0 ||
+	    ioctl(fd, FIONREAD, &avail) == -1 || avail <= 0)
+		return;
+	len = evbuffer_get_length(buf);
+	bufferevent_getwatermark(w->sock, EV_READ, &lo, &hi);
+	room = WS_READ_MORE;
+	if (hi > 0)
+		room = len >= hi ? 0 : hi - len < room ? hi - len : room;
+	if ((size_t)avail < room)
+		room = (size_t)avail;
+	if (room == 0)
+		return;
+	w->in_more = true;
+	if ((nv = evbuffer_reserve_space(buf, (ev_ssize_t)room, v, 4)) > 0) {
+		for (i = 0, left = room; i < nv; i++) {
+			k = v[i].iov_len < left ? v[i].iov_len : left;
+			io[i].iov_base = v[i].iov_base;
+			io[i].iov_len = k;
+			left -= k;
+		}
+		do
+			r = readv(fd, io, nv);
+		while (r == -1 && errno == EINTR);
+		left = r > 0 ? (size_t)r : 0;
+		for (i = 0; i < nv; i++) {
+			v[i].iov_len = io[i].iov_len < left ? io[i].iov_len :
+			    left;
+			left -= v[i].iov_len;
+		}
+		evbuffer_commit_space(buf, v, nv);
+	}
+	w->in_more = false;
+}
+
 static void
 pending_read_cb(struct bufferevent *bev, void *arg)
 {
@@ -343,19 +406,28 @@ static struct bufferevent *
 ws_stream_new(struct bufferevent *under, bool server)
 {
 	struct ws_stream	*w = xcalloc(1, sizeof(*w));
-	struct bufferevent	*fb;
+	struct bufferevent	*fb, *b;
 
 	w->under = under;
 	w->server = server;
 	ws_rd_init(&w->rd, server);
+	/* Deferred: the filter would run the relay's write callback from
+	 * inside the relay's own write to it (which may end the session). */
 	fb = bufferevent_filter_new(under, ws_in, ws_out,
-	    BEV_OPT_CLOSE_ON_FREE, free, w);
+	    BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS, free, w);
 	if (fb == NULL) {
 		free(w);
 		return NULL;
 	}
 	w->bev = fb;
-	bufferevent_setwatermark(under, EV_WRITE, 0, WS_UNDER_HIWAT);
+	/* Each filter below stops at its own one's mark (TLS below too),
+	 * so what waits for the socket stays bounded. */
+	for (b = under; b != NULL; b = bufferevent_get_underlying(b)) {
+		bufferevent_setwatermark(b, EV_WRITE, 0, WS_UNDER_HIWAT);
+		w->sock = b;
+	}
+	if (bufferevent_getfd(w->sock) >= 0)
+		evbuffer_add_cb(bufferevent_get_input(w->sock), ws_more_cb, w);
 	/* Frames that came with the handshake wake no read below: decode
 	 * them now and queue a read for whoever reads fb next. */
 	if (evbuffer_get_length(bufferevent_get_input(under)) > 0) {

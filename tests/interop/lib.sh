@@ -14,7 +14,9 @@ cleanup() {
 	for p in $PIDS; do kill -9 "$p" 2>/dev/null; done
 	rm -rf "$T"
 }
-trap cleanup EXIT INT TERM
+# A signal ends the script (timeout's TERM included); EXIT cleans up once.
+trap cleanup EXIT
+trap 'exit 143' INT TERM
 
 # start NAME CMD...: run in the background, output to $T/NAME.log.
 start() {
