@@ -5,7 +5,8 @@
 # on our port (HTTP/1.1 after TLS, garbage frames, a client stopping
 # mid-handshake or after the preface: closed at policy.handshake) while it
 # keeps serving our client over one pooled connection, where a stream
-# nobody reads holds back only itself and costs at most its windows; -test refusing a
+# nobody reads holds back only itself and costs at most its windows;
+# dynamic ports over h2; -test refusing a
 # client without TLS, -dump json and ini, transport.httpSettings.
 . "$(dirname "$0")/lib.sh"
 need_v2ray
@@ -155,6 +156,7 @@ grew = rss() - r0
 print("%s, %s" % (got.decode(), "grew < 32 MiB" if grew < 32768 else "grew %d KiB" % grew))
 PY
 }
+stuck_ping() { stuck "$@" | cut -d, -f1; }
 ECHO=$(free_port); FLOOD=$(free_port)
 start echo $VT echo-tcp $ECHO
 start flood $VT flood-tcp $FLOOD 512
@@ -175,12 +177,50 @@ if wait_port $cp; then
 	check_eq "$n: half a preface is closed at policy.handshake (2 s)" "closed" cat $T/p1
 	check_eq "$n: a preface without a request is closed at policy.handshake" "closed" cat $T/p2
 	check_eq "$n: silence after TLS is closed at policy.handshake" "closed" cat $T/p3
-	check_eq "$n: a stream nobody reads holds back neither the others nor much memory" "ping, grew < 32 MiB" stuck $cp $PID_sours $PID_cli
+	# ASan's quarantine keeps what the flood freed: no memory bound then.
+	if grep -q __asan_init $BIN/vserver 2>/dev/null; then
+		check_eq "$n: a stream nobody reads holds back no other (memory not measured under ASan)" "ping" stuck_ping $cp
+	else
+		check_eq "$n: a stream nobody reads holds back neither the others nor much memory" "ping, grew < 32 MiB" stuck $cp $PID_sours $PID_cli
+	fi
 	check_eq "$n: our client's streams share one connection" "1" conns $sp
 	check_eq "$n: still serves" "$SUM1M" fetch $cp
 	check "$n: still running" kill -0 $PID_sours
 else notok "our client started"; show_log cli; fi
 stop_wait cli sours hours
+
+# Dynamic ports over h2+tls: the detour inbound's workers speak HTTP/2
+# too; a v2ray client moves there (a connection of its own per port).
+B=$(range_base); E=$((B + 99)); sp=$(free_port); cp=$(free_port)
+cat >$T/dyn.json <<JSON
+{"log": {"loglevel": "warning"},
+ "inbounds": [{"port": $sp, "listen": "127.0.0.1", "protocol": "vmess",
+   "streamSettings": {"network": "http", $H2S, $TLS_SRV},
+   "settings": {"clients": [{"id": "$ID", "alterId": 4}], "detour": {"to": "dyn"}}},
+  {"tag": "dyn", "port": "$B-$E", "listen": "127.0.0.1", "protocol": "vmess",
+   "streamSettings": {"network": "http", $H2S, $TLS_SRV},
+   "settings": {"default": {"alterId": 4}},
+   "allocate": {"strategy": "random", "concurrency": 2, "refresh": 5}}],
+ "outbounds": [{"protocol": "freedom"}]}
+JSON
+client_conf $cp $sp | sed 's/"alterId": 0/"alterId": 4/' >$T/dc.json
+start dsrv $BIN/vserver -c $T/dyn.json
+start dcli v2ray -config $T/dc.json
+moved() {
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		[ "$(fetch $cp)" = "$SUM1M" ] || { echo "fetch $i failed"; return; }
+		if [ -n "$(ss -tnH state established "( dport >= :$B and dport <= :$E )")" ]; then
+			echo "moved"; return
+		fi
+		sleep 0.3
+	done
+	echo "stayed on the main port"
+}
+if wait_port $sp && wait_port $cp; then
+	check_eq "dynamic ports over h2+tls: a v2ray client moves to the range" "moved" moved
+	check_eq "dynamic ports over h2+tls: 1 MiB through a worker port" "$SUM1M" fetch $cp
+else notok "dynamic ports over h2+tls: started"; show_log dsrv; show_log dcli; fi
+stop_wait dsrv dcli
 
 # Configuration.
 cat >$T/cnotls.json <<JSON
