@@ -4,8 +4,9 @@
 # routing (a `source` rule) and the access log see, the same as V2Ray 4.34
 # (the same config on v2ray gives the same access lines); a connection
 # without a header, or with a broken one, is closed, and the next good one
-# is served; a v2ray client's VMess through a relay that adds the header,
-# into our vserver.
+# is served; a v2ray client's VMess through relays that add the header,
+# into our vserver over tcp and over ws (wsSettings.acceptProxyProtocol);
+# handshakePerSource counts the named clients.
 . "$(dirname "$0")/lib.sh"
 need_v2ray
 
@@ -166,22 +167,32 @@ else
 fi
 stop cap
 
-# VMess: a v2ray client, a relay that puts a v2 header naming 203.0.113.5
-# in front of each connection, our vserver with acceptProxyProtocol.
-sp=$(free_port); rp=$(free_port); cp=$(free_port)
+# VMess: a v2ray client, relays that put a v2 header naming 203.0.113.5
+# (tcp) or 203.0.113.6 (ws) in front of each connection, our vserver with
+# tcpSettings / wsSettings acceptProxyProtocol.
+sp=$(free_port); sp2=$(free_port); rp=$(free_port); rp2=$(free_port)
+cp=$(free_port); cp2=$(free_port)
 cat >$T/vs.json <<JSON
 {"log": {"loglevel": "warning", "access": "$T/access.vs"},
  "inbounds": [{"port": $sp, "listen": "127.0.0.1", "protocol": "vmess",
    "streamSettings": {"tcpSettings": {"acceptProxyProtocol": true}},
+   "settings": {"clients": [{"id": "$ID"}]}},
+  {"port": $sp2, "listen": "127.0.0.1", "protocol": "vmess",
+   "streamSettings": {"network": "ws", "wsSettings": {"path": "/pp", "acceptProxyProtocol": true}},
    "settings": {"clients": [{"id": "$ID"}]}}],
  "outbounds": [{"protocol": "freedom"}]}
 JSON
 cat >$T/vc.json <<JSON
-{"inbounds": [{"port": $cp, "listen": "127.0.0.1", "protocol": "socks"}],
- "outbounds": [{"protocol": "vmess", "settings": {"vnext": [{"address": "127.0.0.1",
-   "port": $rp, "users": [{"id": "$ID"}]}]}}]}
+{"inbounds": [{"tag": "t", "port": $cp, "listen": "127.0.0.1", "protocol": "socks"},
+   {"tag": "w", "port": $cp2, "listen": "127.0.0.1", "protocol": "socks"}],
+ "outbounds": [{"tag": "t", "protocol": "vmess", "settings": {"vnext": [{"address": "127.0.0.1",
+   "port": $rp, "users": [{"id": "$ID"}]}]}},
+   {"tag": "w", "protocol": "vmess", "streamSettings": {"network": "ws", "wsSettings": {"path": "/pp"}},
+   "settings": {"vnext": [{"address": "127.0.0.1", "port": $rp2, "users": [{"id": "$ID"}]}]}}],
+ "routing": {"rules": [{"type": "field", "inboundTag": ["w"], "outboundTag": "w"}]}}
 JSON
-python3 - $rp $sp <<'PY' >/dev/null 2>&1 &
+pp_relay() { # LISTEN TARGET SOURCE-IP
+	python3 - "$@" <<'PY' >/dev/null 2>&1 &
 import socket, struct, sys, threading
 l = socket.socket(); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 l.bind(("127.0.0.1", int(sys.argv[1]))); l.listen(16)
@@ -203,21 +214,30 @@ while True:
     c, _ = l.accept()
     n += 1
     u = socket.create_connection(("127.0.0.1", int(sys.argv[2])))
-    body = bytes([203, 0, 113, 5, 127, 0, 0, 1]) + struct.pack("!HH", 40000 + n, 1)
+    body = socket.inet_aton(sys.argv[3]) + bytes([127, 0, 0, 1]) + struct.pack("!HH", 40000 + n, 1)
     u.sendall(b"\r\n\r\n\x00\r\nQUIT\n\x21\x11" + struct.pack("!H", len(body)) + body)
     threading.Thread(target=pump, args=(c, u), daemon=True).start()
     threading.Thread(target=pump, args=(u, c), daemon=True).start()
 PY
-PIDS="$PIDS $!"
+	PIDS="$PIDS $!"
+}
+pp_relay $rp $sp 203.0.113.5
+pp_relay $rp2 $sp2 203.0.113.6
 start vs $BIN/vserver -c $T/vs.json
 start vc v2ray -config $T/vc.json
-if wait_port $sp && wait_port $cp; then
+if wait_port $sp && wait_port $cp && wait_port $cp2; then
 	SUM=$($VT pattern 1048576 | sha256sum)
-	check_eq "v2ray client through a PROXY v2 relay into our vserver: 1 MiB" "$SUM" \
-	    sh -c "curl -s --max-time 20 --socks5 127.0.0.1:$cp http://127.0.0.1:$HTTP/bytes/1048576 | sha256sum"
+	for x in "tcp $cp 203.0.113.5" "ws $cp2 203.0.113.6"; do
+		set -- $x
+		check_eq "v2ray client through a PROXY v2 relay into our vserver over $1: 1 MiB" "$SUM" \
+		    sh -c "curl -s --max-time 20 --socks5 127.0.0.1:$2 http://127.0.0.1:$HTTP/bytes/1048576 | sha256sum"
+	done
 	sleep 1.2
-	check "vserver's access log names the relay's client 203.0.113.5" \
-	    grep -q "tcp:203.0.113.5:4000[0-9] accepted tcp:127.0.0.1:$HTTP" $T/access.vs
+	for x in "tcp 203.0.113.5" "ws 203.0.113.6"; do
+		set -- $x
+		check "vserver's access log names the $1 relay's client $2" \
+		    grep -q "tcp:$2:4000[0-9] accepted tcp:127.0.0.1:$HTTP" $T/access.vs
+	done
 else
 	notok "vmess pair started"; show_log vs; show_log vc
 fi
