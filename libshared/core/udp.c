@@ -56,16 +56,13 @@ idle_cb(evutil_socket_t fd, short what, void *arg)
 	udp_flow_close(f);
 }
 
-struct udp_flow *
-udp_flow_new(struct engine *eng, struct inbound_rt *in,
+static struct udp_flow *
+flow_alloc(struct engine *eng, struct inbound_rt *in,
     const struct net_addr *src, const struct net_addr *dst, void *in_ctx,
     void (*reply)(struct udp_flow *, const uint8_t *, size_t),
     const char *in_tag)
 {
 	struct udp_flow	*f = xcalloc(1, sizeof(*f));
-	struct timeval	 tv = { UDP_FLOW_IDLE_SEC, 0 };
-	char		 from[NET_ADDRSTRLEN + 8], to[NET_ADDRSTRLEN + 8];
-	char		 a[NET_ADDRSTRLEN];
 
 	f->eng = eng;
 	f->in = in;
@@ -76,7 +73,19 @@ udp_flow_new(struct engine *eng, struct inbound_rt *in,
 	f->in_tag = in_tag != NULL ? xstrdup(in_tag) : NULL;
 	f->level = in != NULL ? in->c->user_level : 0;
 	f->last_ms = util_now_ms();
-	f->out = dispatch_route_flow(f);
+	return f;
+}
+
+/* f->out chosen: log, list and open it (f is freed on failure). */
+static struct udp_flow *
+flow_open(struct udp_flow *f)
+{
+	struct engine	*eng = f->eng;
+	const struct net_addr *src = &f->src, *dst = &f->dst;
+	struct timeval	 tv = { UDP_FLOW_IDLE_SEC, 0 };
+	char		 from[NET_ADDRSTRLEN + 8], to[NET_ADDRSTRLEN + 8];
+	char		 a[NET_ADDRSTRLEN];
+
 	snprintf(from, sizeof(from), "udp:%s", net_addr_str(src, a,
 	    sizeof(a)));
 	snprintf(to, sizeof(to), "udp:%s", net_addr_str(dst, a, sizeof(a)));
@@ -96,6 +105,31 @@ udp_flow_new(struct engine *eng, struct inbound_rt *in,
 	}
 	evtimer_add(f->idle, &tv);
 	return f;
+}
+
+struct udp_flow *
+udp_flow_new(struct engine *eng, struct inbound_rt *in,
+    const struct net_addr *src, const struct net_addr *dst, void *in_ctx,
+    void (*reply)(struct udp_flow *, const uint8_t *, size_t),
+    const char *in_tag)
+{
+	struct udp_flow	*f;
+
+	f = flow_alloc(eng, in, src, dst, in_ctx, reply, in_tag);
+	f->out = dispatch_route_flow(f);
+	return flow_open(f);
+}
+
+struct udp_flow *
+udp_flow_new_via(struct engine *eng, struct outbound_rt *out,
+    const struct net_addr *src, const struct net_addr *dst, void *ctx,
+    void (*reply)(struct udp_flow *, const uint8_t *, size_t))
+{
+	struct udp_flow	*f;
+
+	f = flow_alloc(eng, NULL, src, dst, ctx, reply, NULL);
+	f->out = out;
+	return flow_open(f);
 }
 
 void

@@ -64,6 +64,15 @@ struct udp_flow *udp_flow_new(struct engine *eng, struct inbound_rt *in,
 	    const struct net_addr *src, const struct net_addr *dst,
 	    void *in_ctx, void (*reply)(struct udp_flow *, const uint8_t *,
 	    size_t), const char *in_tag);
+/*
+ * A flow on a given outbound, not routed: an outbound sending its own
+ * datagrams through its proxySettings chain. reply gets what comes back
+ * (f->in_ctx is ctx). NULL when out cannot carry UDP (logged).
+ */
+struct udp_flow *udp_flow_new_via(struct engine *eng,
+	    struct outbound_rt *out, const struct net_addr *src,
+	    const struct net_addr *dst, void *ctx,
+	    void (*reply)(struct udp_flow *, const uint8_t *, size_t));
 /* Client → destination. */
 void	udp_flow_send(struct udp_flow *f, const uint8_t *p, size_t n);
 /* Destination → client (called by outbounds). */

@@ -7,7 +7,9 @@
  * held for the flow's life, datagrams go to the relay address the server
  * answered, or to the server's own address when it answered 0.0.0.0/::).
  * Codecs are socks5.c's; the connection comes from outbound_dial, so
- * proxySettings applies to the control connection.
+ * proxySettings applies to the control connection, and the datagrams then
+ * go to the relay as a flow of the outbound it names (as 4.34 dials UDP
+ * through the chain).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -58,6 +60,7 @@ struct sout_conn {
 	struct bufferevent	*bev;		/* control connection */
 	struct net_addr		 server;
 	int			 fd;		/* to the relay */
+	struct udp_flow		*sub;		/* or: through the chain */
 	struct event		*ev;
 	struct evbuffer		*queue;		/* [u32 len][datagram]... */
 	size_t			 nqueued;
@@ -243,6 +246,10 @@ sudp_close(struct udp_flow *f)
 
 	if (c == NULL)
 		return;
+	if (c->sub != NULL) {
+		c->sub->in_close = NULL;
+		udp_flow_close(c->sub);
+	}
 	outbound_dial_cancel(c->dial);
 	if (c->bev != NULL)
 		bufferevent_free(c->bev);
@@ -265,6 +272,10 @@ sudp_send_now(struct sout_conn *c, const uint8_t *p, size_t n)
 	    n > sizeof(buf) - (size_t)h)
 		return -1;
 	memcpy(buf + h, p, n);
+	if (c->sub != NULL) {
+		udp_flow_send(c->sub, buf, (size_t)h + n);
+		return 0;
+	}
 	return send(c->fd, buf, (size_t)h + n, 0) == -1 ? -1 : 0;
 }
 
@@ -274,7 +285,7 @@ sudp_send(struct udp_flow *f, const uint8_t *p, size_t n)
 	struct sout_conn	*c = f->out_state;
 	uint32_t		 len = (uint32_t)n;
 
-	if (c->fd != -1)
+	if (c->fd != -1 || c->sub != NULL)
 		return sudp_send_now(c, p, n);
 	if (c->nqueued >= UDP_QUEUE_MAX)
 		return 0;	/* UDP may drop; memory may not grow */
@@ -284,26 +295,81 @@ sudp_send(struct udp_flow *f, const uint8_t *p, size_t n)
 	return 0;
 }
 
+/* A datagram from the relay: its payload goes back to the client. */
+static void
+sudp_from_relay(struct udp_flow *f, const uint8_t *p, size_t n)
+{
+	struct socks_udp_header	 h;
+	const char		*why;
+	ssize_t			 hl;
+
+	/* Fragments are dropped, as 4.34's reader does. */
+	if ((hl = socks5_udp_decode(p, n, &h, &why)) < 0 || h.frag != 0)
+		return;
+	udp_flow_reply(f, p + hl, n - (size_t)hl);
+}
+
 static void
 sudp_read_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct udp_flow		*f = arg;
 	static uint8_t		 buf[UDP_MAX_DATAGRAM];
-	struct socks_udp_header	 h;
-	const char		*why;
-	ssize_t			 n, hl;
+	ssize_t			 n;
 	int			 i;
 
 	/* Bounded per wakeup so one busy flow cannot starve the loop. */
 	for (i = 0; i < 64; i++) {
 		if ((n = recv(fd, buf, sizeof(buf), 0)) < 0)
 			return;
-		/* Fragments are dropped, as 4.34's reader does. */
-		if ((hl = socks5_udp_decode(buf, (size_t)n, &h, &why)) < 0 ||
-		    h.frag != 0)
-			continue;
-		udp_flow_reply(f, buf + hl, (size_t)(n - hl));
+		sudp_from_relay(arg, buf, (size_t)n);
 	}
+}
+
+static void
+sub_reply(struct udp_flow *sub, const uint8_t *p, size_t n)
+{
+	struct sout_conn	*c = sub->in_ctx;
+
+	sudp_from_relay(c->flow, p, n);
+}
+
+/* The chain's flow ended: so does the association. */
+static void
+sub_closed(struct udp_flow *sub)
+{
+	struct sout_conn	*c = sub->in_ctx;
+
+	c->sub = NULL;
+	udp_flow_close(c->flow);
+}
+
+/* BND of the reply unspecified (0.0.0.0 or ::): the server's address. */
+static bool
+sudp_bnd_any(const struct net_addr *relay)
+{
+	return (relay->family == AF_INET && memcmp(relay->ip, "\0\0\0\0",
+	    4) == 0) || (relay->family == AF_INET6 && memcmp(relay->ip,
+	    "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 16) == 0);
+}
+
+/* Through the chain: the relay is a destination of the named outbound. */
+static int
+sudp_chain(struct udp_flow *f, struct sout_conn *c)
+{
+	struct outbound_rt	*via;
+	struct net_addr		 relay;
+
+	socks_addr_to_net(&c->hs.reply.addr, &relay);
+	if (sudp_bnd_any(&relay)) {
+		relay.family = c->server.family;
+		memcpy(relay.ip, c->server.ip, sizeof(relay.ip));
+		memcpy(relay.domain, c->server.domain, sizeof(relay.domain));
+	}
+	if ((via = engine_outbound(f->eng, f->out->c->proxy_tag)) == NULL ||
+	    (c->sub = udp_flow_new_via(f->eng, via, &f->src, &relay, c,
+	    sub_reply)) == NULL)
+		return -1;
+	c->sub->in_close = sub_closed;
+	return 0;
 }
 
 /* The relay: BND of the reply, or the server when that is unspecified. */
@@ -319,9 +385,7 @@ sudp_relay(struct sout_conn *c, struct sockaddr_storage *ss)
 		return -1;
 	if ((r = net_addr_to_sockaddr(&relay, ss)) == -1)
 		return -1;
-	if ((relay.family == AF_INET && memcmp(relay.ip, "\0\0\0\0", 4) ==
-	    0) || (relay.family == AF_INET6 && memcmp(relay.ip,
-	    "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 16) == 0)) {
+	if (sudp_bnd_any(&relay)) {
 		/* The control connection's peer is the server. */
 		if (getpeername(bufferevent_getfd(c->bev),
 		    (struct sockaddr *)ss, &len) == -1)
@@ -348,7 +412,7 @@ sudp_ctl_read_cb(struct bufferevent *bev, void *arg)
 	uint32_t		 len;
 	int			 r, sl;
 
-	if (c->fd != -1) {
+	if (c->fd != -1 || c->sub != NULL) {
 		/* Nothing more is said on the control connection. */
 		evbuffer_drain(bufferevent_get_input(bev),
 		    evbuffer_get_length(bufferevent_get_input(bev)));
@@ -356,6 +420,15 @@ sudp_ctl_read_cb(struct bufferevent *bev, void *arg)
 	}
 	if ((r = hs_read(&c->hs, bev, &why)) == 0)
 		return;
+	if (r == 1 && f->out->c->proxy_tag != NULL) {
+		if (sudp_chain(f, c) == -1) {
+			log_info("socks: udp flow: the relay cannot be reached "
+			    "through %s", f->out->c->proxy_tag);
+			udp_flow_close(f);
+			return;
+		}
+		goto flush;
+	}
 	if (r == 1 && (sl = sudp_relay(c, &ss)) == -1) {
 		why = "socks: unusable UDP relay address";
 		r = -1;
@@ -374,6 +447,7 @@ sudp_ctl_read_cb(struct bufferevent *bev, void *arg)
 	c->ev = event_new(f->eng->base, c->fd, EV_READ | EV_PERSIST,
 	    sudp_read_cb, f);
 	event_add(c->ev, NULL);
+ flush:
 	while (evbuffer_remove(c->queue, &len, sizeof(len)) == sizeof(len)) {
 		evbuffer_remove(c->queue, buf, len);
 		sudp_send_now(c, buf, len);
@@ -414,11 +488,6 @@ sout_udp_open(struct udp_flow *f)
 	const struct conf_server	*srv;
 	const struct conf_account	*acc;
 
-	/* The datagrams would leave beside the chain, not through it. */
-	if (f->out->c->proxy_tag != NULL) {
-		log_info("socks: udp is not carried through proxySettings");
-		return -1;
-	}
 	c = xcalloc(1, sizeof(*c));
 	srv = outbound_next_server(f->out, &acc);
 	net_addr_set(&c->server, srv->address, srv->port);

@@ -4,7 +4,8 @@
 # client config runs on vclient and on v2ray 4.34 and must give the same
 # answers: a SOCKS outbound without and with a user (a wrong password
 # fails), UDP through the SOCKS outbound (UDP ASSOCIATE), an HTTP outbound
-# (CONNECT) without and with Basic credentials (a wrong one fails), a VMess
+# (CONNECT) without and with Basic credentials (a wrong one fails), a SOCKS
+# outbound whose connection and UDP go through a VMess outbound, a VMess
 # outbound whose connection goes through the SOCKS and through the HTTP
 # upstream (proxySettings.tag) to vserver, VMess over TLS through the SOCKS
 # upstream (TLS stacked on the chain), and freedom through SOCKS. The
@@ -75,7 +76,7 @@ cat >$T/server.json <<JSON
 JSON
 
 # mk BASE: one SOCKS inbound per outbound, routed by inbound tag.
-IN="s-open s-auth s-bad h-open h-auth h-bad vm-s vm-h fr-s vm-t h-tls h-h2 vm-m junk big"
+IN="s-open s-auth s-bad h-open h-auth h-bad vm-s vm-h fr-s vm-t h-tls h-h2 vm-m junk big s-vm"
 mk() {
 	b=$1; i=0; ins=""; rules=""
 	for t in $IN; do
@@ -102,6 +103,10 @@ mk() {
     "users": [{"user": "hu", "pass": "wrong"}]}]}},
   {"tag": "vm-s", "protocol": "vmess", "proxySettings": {"tag": "s-auth"},
    "settings": {"vnext": [{"address": "127.0.0.1", "port": $VS, "users": [{"id": "$UUID", "alterId": 0}]}]}},
+  {"tag": "vm", "protocol": "vmess",
+   "settings": {"vnext": [{"address": "127.0.0.1", "port": $VS, "users": [{"id": "$UUID", "alterId": 0}]}]}},
+  {"tag": "s-vm", "protocol": "socks", "proxySettings": {"tag": "vm"},
+   "settings": {"servers": [{"address": "127.0.0.1", "port": $((UP + 1)), "users": [{"user": "su", "pass": "sp"}]}]}},
   {"tag": "junk", "protocol": "socks", "settings": {"servers": [{"address": "127.0.0.1", "port": $BAD}]}},
   {"tag": "big", "protocol": "http", "settings": {"servers": [{"address": "127.0.0.1", "port": $((BAD + 1))}]}},
   {"tag": "vm-m", "protocol": "vmess", "proxySettings": {"tag": "h-auth"}, "mux": {"enabled": true},
@@ -130,7 +135,7 @@ start up v2ray -config $T/up.json
 start vserver $BIN/vserver -c $T/server.json
 start ours $BIN/vclient -c $T/ours.json
 start v2ray v2ray -config $T/v2ray.json
-for p in $UP $((UP + 4)) $VS $VST $((BAD + 1)) $O $((O + 14)) $V $((V + 14)); do
+for p in $UP $((UP + 4)) $VS $VST $((BAD + 1)) $O $((O + 15)) $V $((V + 15)); do
 	wait_port $p || { notok "every process listening ($p)"; show_log up
 		show_log ours; show_log v2ray; exit 1; }
 done
@@ -149,6 +154,8 @@ for side in ours v2ray; do
 	    sh -c "curl -s --max-time 20 --socks5 $(p 1) $U/bytes/1048576 | sha256sum"
 	check_eq "$side: socks outbound: tcp echo 1 MiB both ways" "OK" $VT tcp-echo-check $(p 1) 127.0.0.1 $ECHO 1048576
 	check_eq "$side: UDP over the socks outbound (with user)" "ECHO:ping-udp" $VT socks5-udp $(p 1) 127.0.0.1 $UECHO ping-udp
+	check_eq "$side: socks outbound chained through vmess: TCP" "hello from vt" curl -s --max-time 10 --socks5 $(p 15) $U/
+	check_eq "$side: socks outbound chained through vmess: UDP" "ECHO:chained" $VT socks5-udp $(p 15) 127.0.0.1 $UECHO chained
 	check_eq "$side: http outbound, no user" "hello from vt" curl -s --max-time 10 --socks5 $(p 3) $U/
 	check_eq "$side: http outbound with Basic credentials" "hello from vt" curl -s --max-time 10 --socks5-hostname $(p 4) http://localhost:$HTTP/
 	check_eq "$side: http outbound, wrong password: nothing" "" curl -s --max-time 10 --socks5 $(p 5) $U/
@@ -174,6 +181,8 @@ for side in ours v2ray; do
 	check "$side: the upstream carried the freedom connection" test $(upstream_saw 127.0.0.1:$ECHO) -gt $n0
 done
 
+check "ours: the chained UDP went to the relay as a flow of the vmess outbound" \
+    grep -q 'accepted udp:127.0.0.1:[0-9]* \[vm\]' $T/ours.log
 check "ours: the h2 refusal names tlsSettings.alpn" grep -q 'set tlsSettings.alpn to \["http/1.1"\]' $T/ours.log
 check "ours: the garbage and the endless answer are named in the log" sh -c \
     "grep -q 'socks: not a SOCKS5 server' $T/ours.log && grep -q \"http: the proxy's answer is too large\" $T/ours.log"
