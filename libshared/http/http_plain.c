@@ -116,6 +116,19 @@ flushed_close_cb(struct bufferevent *bev, void *arg)
 }
 
 /*
+ * A write error: the client went away before it took everything. (No EOF
+ * comes: reading is off, and a half-closed client still gets the rest.)
+ */
+static void
+flush_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct http_plain	*p = arg;
+
+	if (what & BEV_EVENT_ERROR)
+		event_active(p->later, EV_TIMEOUT, 1);
+}
+
+/*
  * The client connection ends once what is queued for it has left. Never
  * closes at once: callers up the stack still hold p.
  */
@@ -130,7 +143,7 @@ close_after_flush(struct http_plain *p, const char *reply)
 	bufferevent_disable(c, EV_READ);
 	if (reply != NULL)
 		evbuffer_add(bufferevent_get_output(c), reply, strlen(reply));
-	bufferevent_setcb(c, NULL, flushed_close_cb, NULL, p);
+	bufferevent_setcb(c, NULL, flushed_close_cb, flush_event_cb, p);
 	bufferevent_enable(c, EV_WRITE);
 	flushed_close_cb(c, p);
 }
