@@ -55,14 +55,15 @@
 #define WS_RESP_MAX		16384
 #define WS_DIAL_TIMEOUT		8	/* s, gorilla's HandshakeTimeout */
 /* Frames: an unmasked payload this small is copied beside its header
- * (one chain, one TLS record), a larger one moves by reference. */
+ * (one chain, one TLS record); of a larger one, only what fills the
+ * header's record, the rest moving by reference. */
 #define WS_COPY_MAX		16384
 #define WS_FRAME_MIN		16384
 #define WS_FRAME_MAX		(256 * 1024)
 /* What the filter queues below before the relay must wait. */
-#define WS_UNDER_HIWAT		(256 * 1024)
+#define WS_UNDER_HIWAT		(512 * 1024)
 /* What one pass may read from the socket beyond libevent's 4 KiB. */
-#define WS_READ_MORE		(256 * 1024)
+#define WS_READ_MORE		(1024 * 1024)
 
 struct ws_hdrline {
 	char		*name;
@@ -271,10 +272,9 @@ ws_in(struct evbuffer *src, struct evbuffer *dst, ev_ssize_t lim,
 }
 
 static enum bufferevent_filter_result
-ws_out(struct evbuffer *src, struct evbuffer *dst, ev_ssize_t lim,
-    enum bufferevent_flush_mode mode, void *arg)
+ws_frame_out(struct ws_stream *w, struct evbuffer *src, struct evbuffer *dst,
+    ev_ssize_t lim)
 {
-	struct ws_stream	*w = arg;
 	struct evbuffer_iovec	 r, v[16];
 	uint8_t			 hdr[WS_HDR_MAX], key[4];
 	size_t			 n = evbuffer_get_length(src), k, hl, done;
@@ -296,8 +296,20 @@ ws_out(struct evbuffer *src, struct evbuffer *dst, ev_ssize_t lim,
 	if (w->server) {
 		hl = ws_hdr_build(hdr, WS_OP_BINARY, true, k, NULL);
 		if (k > WS_COPY_MAX) {
-			evbuffer_add(dst, hdr, hl);
-			evbuffer_remove_buffer(src, dst, k);
+			size_t	 c = WS_COPY_MAX - hl;
+
+			/* The header with the payload's start fills one TLS
+			 * record (alone it would make a record of its own);
+			 * the rest moves by reference. */
+			if (evbuffer_reserve_space(dst, WS_COPY_MAX, &r, 1) < 1 ||
+			    r.iov_len < WS_COPY_MAX)
+				return BEV_ERROR;
+			memcpy(r.iov_base, hdr, hl);
+			evbuffer_copyout(src, (uint8_t *)r.iov_base + hl, c);
+			r.iov_len = WS_COPY_MAX;
+			evbuffer_commit_space(dst, &r, 1);
+			evbuffer_drain(src, c);
+			evbuffer_remove_buffer(src, dst, k - c);
 			return BEV_OK;
 		}
 	} else {
@@ -393,6 +405,23 @@ ws_more_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info,
 		evbuffer_commit_space(buf, v, nv);
 	}
 	w->in_more = false;
+}
+
+/*
+ * A frame out, then straight to the socket: libevent would write it only
+ * on the next loop pass, after an epoll round (the relay's direct write
+ * is for plain sockets only); what the kernel refuses stays queued.
+ */
+static enum bufferevent_filter_result
+ws_out(struct evbuffer *src, struct evbuffer *dst, ev_ssize_t lim,
+    enum bufferevent_flush_mode mode, void *arg)
+{
+	struct ws_stream		*w = arg;
+	enum bufferevent_filter_result	 r;
+
+	if ((r = ws_frame_out(w, src, dst, lim)) == BEV_OK)
+		flush_below(w->under);
+	return r;
 }
 
 static void

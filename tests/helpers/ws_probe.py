@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-# ws_probe.py HOST PORT MODE: one kind of bad (or probing) input to a
-# WebSocket server, printing what came back in a few words (27-ws.sh).
-import os, socket, struct, sys, time
+# ws_probe.py HOST PORT MODE...: kinds of bad (or probing) input to a
+# WebSocket server, all at once, printing "MODE: what came back" in a few
+# words for each (27-ws.sh).
+import os, socket, struct, sys, threading, time
 
-host, port, mode = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+host, port = sys.argv[1], int(sys.argv[2])
 KEY = "dGhlIHNhbXBsZSBub25jZQ=="
 
 
@@ -101,62 +102,73 @@ def close_code(s):
     return "close %d" % struct.unpack(">H", p[:2])[0]
 
 
-try:
+def probe(mode):
     if mode == "wrong-then-right":
         s = conn()
         s.sendall(up("/nope"))
         a = head(s)
         b = state(s)
         s.sendall(up())
-        print(a, b, head(s))
-    elif mode == "no-upgrade":
+        return "%s %s %s" % (a, b, head(s))
+    if mode == "no-upgrade":
         s = conn()
         s.sendall(b"GET /ws HTTP/1.1\r\nHost: x\r\n\r\n")
-        print(head(s), state(s))
-    elif mode == "post":
+        return "%s %s" % (head(s), state(s))
+    if mode == "post":
         s = conn()
         s.sendall(up(method="POST", extra="Content-Length: 0\r\n"))
-        print(head(s), state(s))
-    elif mode == "big-head":
+        return "%s %s" % (head(s), state(s))
+    if mode == "big-head":
         s = conn()
         s.sendall(up(extra="X-A: " + "a" * 7000 + "\r\n"))
-        print(head(s), state(s, 2))
-    elif mode == "garbage":
+        return "%s %s" % (head(s), state(s, 2))
+    if mode == "garbage":
         s = conn()
         s.sendall(b"garbage\r\n\r\n")
-        print(head(s), state(s, 2))
-    elif mode == "stall":
+        return "%s %s" % (head(s), state(s, 2))
+    if mode == "stall":
         s = conn()
         s.sendall(b"GET /ws HTTP/1.1\r\nHost: x\r\n")
         t = time.time()
         r = state(s, 6)
         d = time.time() - t
-        print("closed in time" if r == "closed" and 1.5 <= d <= 4
-              else "%s after %.1f s" % (r, d))
-    elif mode == "ping":
+        if r == "closed" and 1.5 <= d <= 4:
+            return "closed in time"
+        return "%s after %.1f s" % (r, d)
+    if mode == "ping":
         s = upgraded()
         s.sendall(frame(9, b"ab"))
         op, p = read_frame(s)
-        print("pong" if op == 10 else "op %d" % op, p.decode())
-    elif mode == "big-ping":
+        return "%s %s" % ("pong" if op == 10 else "op %d" % op, p.decode())
+    bad = {"big-ping": frame(9, b"x" * 126),
+           "frag-ping": frame(9, b"ab", fin=False),
+           "unmasked": frame(2, b"abcd", mask=False),
+           "close": frame(8, struct.pack(">H", 1001))}
+    if mode in bad:
         s = upgraded()
-        s.sendall(frame(9, b"x" * 126))
-        print(close_code(s))
-    elif mode == "frag-ping":
-        s = upgraded()
-        s.sendall(frame(9, b"ab", fin=False))
-        print(close_code(s))
-    elif mode == "unmasked":
-        s = upgraded()
-        s.sendall(frame(2, b"abcd", mask=False))
-        print(close_code(s))
-    elif mode == "close":
-        s = upgraded()
-        s.sendall(frame(8, struct.pack(">H", 1001)))
-        print(close_code(s))
-    else:
-        raise SystemExit("unknown mode " + mode)
-except (EOFError, ConnectionResetError):
-    print("closed early")
-except socket.timeout:
-    print("timeout")
+        s.sendall(bad[mode])
+        return close_code(s)
+    return "unknown mode " + mode
+
+
+def run(mode, out):
+    try:
+        out[mode] = probe(mode)
+    except (EOFError, ConnectionResetError):
+        out[mode] = "closed early"
+    except socket.timeout:
+        out[mode] = "timeout"
+    except Exception as e:
+        out[mode] = "error %s" % e
+
+
+# Every mode given at once (the slow ones wait on timers), one line each.
+modes = sys.argv[3:]
+res = {}
+ts = [threading.Thread(target=run, args=(m, res)) for m in modes]
+for t in ts:
+    t.start()
+for t in ts:
+    t.join()
+for m in modes:
+    print("%s: %s" % (m, res.get(m)))
