@@ -7,8 +7,9 @@
 # V2Ray's: the reverse tunnel of seed 002 (public port → portal → bridge →
 # sink: throughput, request latency, recovery after a portal or bridge
 # restart) and VMess over mKCP (throughput on clean loopback and through
-# a lossy, delaying UDP relay), and VMess over ws+tls (WebSocket under
-# TLS with a test CA made here).  Writes tests/out/bench.md.
+# a lossy, delaying UDP relay), and VMess over ws+tls and h2+tls
+# (WebSocket or HTTP/2 under TLS with a test CA made here).  Writes
+# tests/out/bench.md.
 #
 # What is compared runs at once and is measured in turns (one transfer or
 # latency round of each in turn), so a slow minute on this shared host
@@ -19,9 +20,9 @@
 # the lowest median counts, 5), BENCH_IDLE (stages, "1000,5000"),
 # BENCH_RTT (2000), BENCH_SETUP (200), BENCH_STORM (5000), BENCH_PAR
 # (threads for the storm, 8), BENCH_ONLY (subset of "vtools v2ray
-# ss-chacha ss-aes reverse kcp ws users"; "reverse", "kcp", "ws" and
-# "users" always compare vtools with V2Ray). ws+tls: BENCH_WS_MB (512),
-# BENCH_WS_REPS (3). Users: BENCH_USERS (cases "N:alterId,
+# ss-chacha ss-aes reverse kcp ws h2 users"; "reverse", "kcp", "ws",
+# "h2" and "users" always compare vtools with V2Ray). ws+tls and h2+tls:
+# BENCH_WS_MB (512), BENCH_WS_REPS (3). Users: BENCH_USERS (cases "N:alterId,
 # ...", default 1:0,1000:0,10000:0,1000:16), BENCH_USERS_ROUNDS (30).  Reverse: BENCH_REV_MB (512), BENCH_REV_REPS (5),
 # BENCH_REV_ROUNDS (3), BENCH_REV_RTT (1000), BENCH_REV_REQ (200).
 # mKCP: BENCH_KCP_MB (clean, 64), BENCH_KCP_LOSSY_MB (32), BENCH_KCP_REPS
@@ -46,7 +47,7 @@ NRTT=${BENCH_RTT:-2000}
 NSETUP=${BENCH_SETUP:-200}
 NSTORM=${BENCH_STORM:-5000}
 PAR=${BENCH_PAR:-8}
-ONLY=${BENCH_ONLY:-vtools v2ray ss-chacha ss-aes reverse kcp ws users}
+ONLY=${BENCH_ONLY:-vtools v2ray ss-chacha ss-aes reverse kcp ws h2 users}
 REV_MB=${BENCH_REV_MB:-512}
 REV_REPS=${BENCH_REV_REPS:-5}
 REV_ROUNDS=${BENCH_REV_ROUNDS:-3}
@@ -64,7 +65,7 @@ KCPS=${BENCH_KCP:-'{"mtu": 1350, "tti": 20, "uplinkCapacity": 100, "downlinkCapa
 PAIRS="" SECTIONS=""
 for _w in $ONLY; do
 	case $_w in
-	reverse|kcp|ws|users) SECTIONS="$SECTIONS $_w" ;;
+	reverse|kcp|ws|h2|users) SECTIONS="$SECTIONS $_w" ;;
 	*) PAIRS="$PAIRS $_w" ;;
 	esac
 done
@@ -677,15 +678,22 @@ kcp_phase() {
 	done
 }
 
-# VMess over ws+tls: SOCKS5 → client → WebSocket (path /ws) in TLS →
-# server → sink, each pair with the same certificate of a CA made here;
-# both pairs up at once, the transfers one pair after the other.
-ws_confs() { # NAME SERVERPORT SOCKSPORT
+# VMess over ws+tls or h2+tls: SOCKS5 → client → WebSocket (path /ws) or
+# HTTP/2 (path /h2) in TLS → server → sink, each pair with the same
+# certificate of a CA made here; both pairs up at once, the transfers one
+# pair after the other.
+ws_stream() { # ws|h2
+	case $1 in
+	ws) echo '"network": "ws", "wsSettings": {"path": "/ws"},' ;;
+	h2) echo '"network": "http", "httpSettings": {"host": ["localhost"], "path": "/h2"},' ;;
+	esac
+}
+ws_confs() { # NAME SERVERPORT SOCKSPORT ws|h2
 cat >"$T/$1-s.json" <<JSON
 {"log": {"loglevel": "warning"},
  "inbounds": [{"port": $2, "listen": "127.0.0.1", "protocol": "vmess",
    "settings": {"clients": [{"id": "$ID", "alterId": 0}]},
-   "streamSettings": {"network": "ws", "security": "tls", "wsSettings": {"path": "/ws"},
+   "streamSettings": {$(ws_stream $4) "security": "tls",
      "tlsSettings": {"certificates": [{"certificateFile": "$T/pki/localhost.crt", "keyFile": "$T/pki/localhost.key"}]}}}],
  "outbounds": [{"protocol": "freedom"}]}
 JSON
@@ -694,14 +702,15 @@ cat >"$T/$1-c.json" <<JSON
  "inbounds": [{"port": $3, "listen": "127.0.0.1", "protocol": "socks"}],
  "outbounds": [{"protocol": "vmess", "settings": {"vnext": [{"address": "127.0.0.1", "port": $2,
    "users": [{"id": "$ID", "alterId": 0, "security": "aes-128-gcm"}]}]},
-   "streamSettings": {"network": "ws", "security": "tls", "wsSettings": {"path": "/ws"},
+   "streamSettings": {$(ws_stream $4) "security": "tls",
      "tlsSettings": {"serverName": "localhost", "certificates": [{"usage": "verify", "certificateFile": "$T/pki/ca.crt"}]}}}]}
 JSON
 }
 
-ws_phase() {
+ws_phase() { # ws|h2
+	K=$1
 	say ""
-	say "== VMess over ws+tls: $WS_MB MiB each way over one connection, best of $WS_REPS; load $(cut -d' ' -f1 /proc/loadavg)"
+	say "== VMess over $K+tls: $WS_MB MiB each way over one connection, best of $WS_REPS; load $(cut -d' ' -f1 /proc/loadavg)"
 	(
 	mkdir -p "$T/pki" && cd "$T/pki" &&
 	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
@@ -712,17 +721,17 @@ ws_phase() {
 	printf 'subjectAltName=DNS:localhost\n' >localhost.ext &&
 	openssl x509 -req -in localhost.csr -CA ca.crt -CAkey ca.key \
 	    -CAcreateserial -days 2 -extfile localhost.ext -out localhost.crt
-	) >"$T/pki.log" 2>&1 || { note ws "openssl could not make the test certificates"; return; }
+	) >"$T/pki.log" 2>&1 || { note $K "openssl could not make the test certificates"; return; }
 	for cfg in vtools v2ray; do
 		sp=$($VT free-port); SOCKS=$($VT free-port)
-		ws_confs "ws$cfg" "$sp" "$SOCKS"
+		ws_confs "$K$cfg" "$sp" "$SOCKS" $K
 		case $cfg in
 		vtools)
-			start wss_$cfg "$BIN/vserver" -c "$T/ws$cfg-s.json"
-			start wsc_$cfg "$BIN/vclient" -c "$T/ws$cfg-c.json" ;;
+			start wss_$cfg "$BIN/vserver" -c "$T/$K$cfg-s.json"
+			start wsc_$cfg "$BIN/vclient" -c "$T/$K$cfg-c.json" ;;
 		v2ray)
-			start wss_$cfg v2ray -config "$T/ws$cfg-s.json"
-			start wsc_$cfg v2ray -config "$T/ws$cfg-c.json" ;;
+			start wss_$cfg v2ray -config "$T/$K$cfg-s.json"
+			start wsc_$cfg v2ray -config "$T/$K$cfg-c.json" ;;
 		esac
 		eval "WS_SOCKS_$cfg=$SOCKS"
 	done
@@ -731,7 +740,7 @@ ws_phase() {
 		set -- $( (wait_port "$SOCKS" && sleep 0.3 &&
 		    timeout 30 "$BS" setup "$SOCKS" "$SINK" 3) 2>/dev/null)
 		if [ "${3:-x}" != 0 ]; then
-			note "ws+tls $cfg" "no working connection through the pair (${*:-no answer})"
+			note "$K+tls $cfg" "no working connection through the pair (${*:-no answer})"
 			tail -3 "$T/wss_$cfg.log" "$T/wsc_$cfg.log" | sed 's/^/     /'
 			continue
 		fi
@@ -739,12 +748,12 @@ ws_phase() {
 		ps_=$(pid wss_$cfg); pc_=$(pid wsc_$cfg)
 		XBYTES=0
 		c0=$(( $(ticks $ps_) + $(ticks $pc_) ))
-		xfer "$cfg" ws_down down "$SOCKS" $((WS_MB * 1048576)) "$XFER_SECS" "$WS_REPS" "$pc_" client "$ps_" server
-		xfer "$cfg" ws_up up "$SOCKS" $((WS_MB * 1048576)) "$XFER_SECS" "$WS_REPS" "$pc_" client "$ps_" server
+		xfer "$cfg" ${K}_down down "$SOCKS" $((WS_MB * 1048576)) "$XFER_SECS" "$WS_REPS" "$pc_" client "$ps_" server
+		xfer "$cfg" ${K}_up up "$SOCKS" $((WS_MB * 1048576)) "$XFER_SECS" "$WS_REPS" "$pc_" client "$ps_" server
 		c1=$(( $(ticks $ps_) + $(ticks $pc_) ))
 		cpu=$(cpu_per_gib $((c1 - c0)) $XBYTES)
 		say "  cpu: $((c1 - c0)) ticks (client+server) for $XBYTES bytes = $cpu CPU s/GiB"
-		res "$cfg" ws_cpu "$cpu"
+		res "$cfg" ${K}_cpu "$cpu"
 	done
 	for cfg in vtools v2ray; do stop wsc_$cfg; stop wss_$cfg; done
 }
@@ -782,7 +791,7 @@ for sec in $SECTIONS; do
 	case $sec in
 	reverse) rev_phase ;;
 	kcp) kcp_phase ;;
-	ws) ws_phase ;;
+	ws|h2) ws_phase $sec ;;
 	users)
 		say ""
 		say "== users: vserver and V2Ray with 1 to 10,000 VMess users (tests/helpers/users_bench.py)"
@@ -916,6 +925,16 @@ END {
 		met[++n] = "ws_cpu"; lab["ws_cpu"] = "CPU s per GiB, client + server"
 		table("VMess over ws+tls",
 		    "SOCKS5 → client → VMess AEAD aes-128-gcm in WebSocket (path /ws) in TLS → server → local sink; a test CA made by the run. " \
+		    "Ratios are to V2Ray (throughput: higher is better; CPU: lower is better).",
+		    n, met, lab, "vtools (vclient → vserver)")
+	}
+	if (secs ~ /h2/) {
+		n = 0
+		met[++n] = "h2_down"; lab["h2_down"] = "Download, MiB/s (1 conn, " wsmb " MiB, best of " wsreps ")"
+		met[++n] = "h2_up"; lab["h2_up"] = "Upload, MiB/s (1 conn, " wsmb " MiB, best of " wsreps ")"
+		met[++n] = "h2_cpu"; lab["h2_cpu"] = "CPU s per GiB, client + server"
+		table("VMess over h2+tls",
+		    "SOCKS5 → client → VMess AEAD aes-128-gcm in an HTTP/2 stream (path /h2) in TLS → server → local sink; a test CA made by the run. " \
 		    "Ratios are to V2Ray (throughput: higher is better; CPU: lower is better).",
 		    n, met, lab, "vtools (vclient → vserver)")
 	}

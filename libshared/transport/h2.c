@@ -57,8 +57,13 @@
 #define H2_SEND_HIWAT		(256 * 1024)	/* frames before the socket */
 #define H2_SERVER_WINDOW	(1 << 20)	/* Go's server stream window */
 #define H2_CLIENT_WINDOW	(4 << 20)	/* Go's client stream window */
-#define H2_CONN_WINDOW		((1 << 30) - 1)	/* streams bound the memory */
+#define H2_CONN_WINDOW		(1 << 30)	/* Go's client; the streams
+						   bound the memory */
 #define H2_MAX_STREAMS		250		/* Go's server default */
+#define H2_MAX_FRAME		(1 << 20)	/* Go's server: frames it reads */
+#define H2_DATA_MAX		(64 * 1024)	/* DATA frames we send */
+#define H2_SERVER_HEADERS	1048896		/* Go's server header list */
+#define H2_CLIENT_HEADERS	(10 << 20)	/* Go's client header list */
 #define H2_TICK_MS		1000
 #define H2_CLOSE_TICK_MS	50
 #define H2_SERVER_IDLE_MS	(300 * 1000)
@@ -396,6 +401,22 @@ stream_app_done(struct h2_stream *s)
 	    evbuffer_get_length(bufferevent_get_output(app)) == 0;
 }
 
+/* DATA frames as large as the peer takes (16 KiB unless it says more). */
+static ssize_t
+data_length_cb(nghttp2_session *ng, uint8_t type, int32_t id,
+    int32_t conn_window, int32_t stream_window, uint32_t max_frame,
+    void *arg)
+{
+	int32_t	 n = conn_window < stream_window ? conn_window : stream_window;
+
+	if (n > (int32_t)max_frame)
+		n = (int32_t)max_frame;
+	/* nghttp2 sizes a buffer of the connection to the largest frame. */
+	if (n > H2_DATA_MAX)
+		n = H2_DATA_MAX;
+	return n > 0 ? n : 1;
+}
+
 static ssize_t
 data_read_cb(nghttp2_session *ng, int32_t id, uint8_t *buf, size_t len,
     uint32_t *flags, nghttp2_data_source *src, void *arg)
@@ -730,6 +751,8 @@ h2_callbacks(void)
 		return NULL;
 	nghttp2_session_callbacks_set_send_callback(cbs, send_cb);
 	nghttp2_session_callbacks_set_send_data_callback(cbs, send_data_cb);
+	nghttp2_session_callbacks_set_data_source_read_length_callback(cbs,
+	    data_length_cb);
 	nghttp2_session_callbacks_set_on_begin_headers_callback(cbs,
 	    begin_headers_cb);
 	nghttp2_session_callbacks_set_on_header_callback(cbs, header_cb);
@@ -1119,7 +1142,7 @@ conn_start(struct h2_conn *c, struct bufferevent *bev)
 {
 	nghttp2_session_callbacks *cbs = h2_callbacks();
 	nghttp2_option		*opt;
-	nghttp2_settings_entry	 set[4];
+	nghttp2_settings_entry	 set[5];
 	struct bufferevent	*u;
 	size_t			 n = 0;
 	int			 rv;
@@ -1129,10 +1152,15 @@ conn_start(struct h2_conn *c, struct bufferevent *bev)
 		return -1;
 	/* WINDOW_UPDATE only for what the sessions took (stream_out_cb). */
 	nghttp2_option_set_no_auto_window_update(opt, 1);
+	/* Go's first SETTINGS, in its order, on either side. */
 	if (c->ctx->server) {
 		rv = nghttp2_session_server_new2(&c->ng, cbs, c, opt);
+		set[n].settings_id = NGHTTP2_SETTINGS_MAX_FRAME_SIZE;
+		set[n++].value = H2_MAX_FRAME;
 		set[n].settings_id = NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS;
 		set[n++].value = H2_MAX_STREAMS;
+		set[n].settings_id = NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE;
+		set[n++].value = H2_SERVER_HEADERS;
 		set[n].settings_id = NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE;
 		set[n++].value = H2_SERVER_WINDOW;
 	} else {
@@ -1141,12 +1169,14 @@ conn_start(struct h2_conn *c, struct bufferevent *bev)
 		set[n++].value = 0;
 		set[n].settings_id = NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE;
 		set[n++].value = H2_CLIENT_WINDOW;
+		set[n].settings_id = NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE;
+		set[n++].value = H2_CLIENT_HEADERS;
 	}
 	nghttp2_option_del(opt);
 	if (rv != 0)
 		return -1;
 	if (nghttp2_submit_settings(c->ng, NGHTTP2_FLAG_NONE, set, n) != 0 ||
-	    nghttp2_session_set_local_window_size(c->ng, NGHTTP2_FLAG_NONE, 0,
+	    nghttp2_submit_window_update(c->ng, NGHTTP2_FLAG_NONE, 0,
 	    H2_CONN_WINDOW) != 0)
 		return -1;
 	c->state = H2_OPEN;
