@@ -173,6 +173,28 @@ print('yes' if out.strip() else 'no')"
 else notok "dynamic ports over ws+tls: started"; show_log srv; show_log cli; fi
 stop_wait srv cli
 
+# wsSettings.acceptProxyProtocol: the PROXY header comes before the upgrade.
+sp=$(free_port)
+server_conf $sp 0 '"streamSettings": {"network": "ws", "wsSettings": {"path": "/ws", "acceptProxyProtocol": true}},' >$T/pp.json
+run srv ours vserver $T/pp.json
+if wait_port $sp; then
+	check_eq "acceptProxyProtocol: a PROXY v1 header, then the upgrade: 101" "101" python3 -c "
+import socket
+s = socket.create_connection(('127.0.0.1', $sp), 3); s.settimeout(3)
+s.sendall(b'PROXY TCP4 192.0.2.9 127.0.0.1 1111 $sp\r\nGET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n')
+print(s.recv(64).split(b' ')[1].decode())"
+	check_eq "acceptProxyProtocol: the upgrade without it: no 101" "no 101" python3 -c "
+import socket
+s = socket.create_connection(('127.0.0.1', $sp), 3); s.settimeout(3)
+s.sendall(b'GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n')
+try:
+    d = s.recv(64)
+except (socket.timeout, ConnectionResetError):
+    d = b''
+print('101' if b' 101 ' in d else 'no 101')"
+else notok "acceptProxyProtocol: started"; show_log srv; fi
+stop_wait srv
+
 # Configuration: -test, -dump json and ini (and back).
 sp=$(free_port)
 server_conf $sp 0 "$(srv_ws /ws tls)" >$T/good.json
