@@ -644,7 +644,7 @@ test_conf_ini_value_errors(void **state)
 	assert_error(f, "t.ini:2: protocol: freedom is an outbound protocol, "
 	    "not an inbound one");
 	assert_error(f, "t.ini:5: network: unknown network \"quic\" (tcp, "
-	    "kcp or ws)");
+	    "kcp, ws or h2)");
 	assert_error(f, "t.ini:6: kcp.tti: 5 out of range 10..100");
 	assert_error(f, "t.ini:7: kcp.header: unknown mKCP header type \"tls\" "
 	    "(none, srtp, utp, wechat-video, dtls, wireguard)");
