@@ -711,6 +711,48 @@ test_conf_json_kcp_errors(void **state)
 	    "mKCP header type \"xor\""));
 }
 
+/* httpSettings (network http/h2): host list or comma string, path, and
+ * transport.httpSettings for a stream without its own. */
+static void
+test_conf_json_h2_settings(void **state)
+{
+	struct fx		*f = *state;
+	const struct conf_h2	*h;
+
+	expect_ok(f, "{\"transport\":{\"httpSettings\":{\"host\":"
+	    "[\"g.test\"],\"path\":\"/g\"}},\"inbounds\":[{\"port\":1,"
+	    "\"protocol\":\"vmess\",\"settings\":{\"clients\":[{\"id\":\""
+	    UUID1 "\"}]},\"streamSettings\":{\"network\":\"h2\","
+	    "\"httpSettings\":{\"host\":\"a.test,b.test\",\"path\":\"vt\"}}},"
+	    "{\"port\":2,\"protocol\":\"vmess\",\"settings\":{\"clients\":"
+	    "[{\"id\":\"" UUID1 "\"}]},\"streamSettings\":{\"network\":"
+	    "\"http\"}}]," OUT_FREEDOM "}");
+	h = &f->c.inbounds[0].stream.h2;
+	assert_int_equal(f->c.inbounds[0].stream.network, CONF_NET_H2);
+	assert_int_equal(h->host.n, 2);
+	assert_string_equal(h->host.v[0], "a.test");
+	assert_string_equal(h->host.v[1], "b.test");
+	assert_string_equal(h->path, "vt");
+	h = &f->c.inbounds[1].stream.h2;
+	assert_int_equal(f->c.inbounds[1].stream.network, CONF_NET_H2);
+	assert_int_equal(h->host.n, 1);
+	assert_string_equal(h->host.v[0], "g.test");
+	assert_string_equal(h->path, "/g");
+}
+
+/* 4.34's h2 client cannot dial without TLS: refused at -test. */
+static void
+test_conf_json_h2_client_needs_tls(void **state)
+{
+	struct fx	*f = *state;
+
+	expect_err(f, "{\"outbounds\":[{\"protocol\":\"vmess\","
+	    "\"settings\":{\"vnext\":[{\"address\":\"127.0.0.1\","
+	    "\"port\":1,\"users\":[{\"id\":\"" UUID1 "\"}]}]},"
+	    "\"streamSettings\":{\"network\":\"http\"}}]}",
+	    "needs security \"tls\" on an outbound");
+}
+
 static void
 test_conf_json_network_not_supported(void **state)
 {
@@ -1328,6 +1370,8 @@ main(void)
 		T(test_conf_json_syntax_positions),
 		T(test_conf_json_case_insensitive_keys),
 		T(test_conf_json_unknown_key_warning),
+		T(test_conf_json_h2_settings),
+		T(test_conf_json_h2_client_needs_tls),
 		T(test_conf_json_legacy_merge_order),
 		T(test_conf_json_routing_merge),
 		T(test_conf_json_log),
