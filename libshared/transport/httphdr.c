@@ -481,24 +481,20 @@ in_filter(struct evbuffer *src, struct evbuffer *dst, ev_ssize_t lim,
 
 /*
  * Freed with the stream. A server that never answered closes as 4.34's
- * does, with a 400 (a refused VMess request, a blocked destination): on
- * a plain socket only, which is still open here (the filter holds it
- * until after this).
+ * does, with a 400 (a refused VMess request, a blocked destination): the
+ * streams below are still open here (the filter holds them until after
+ * this), and a TLS one seals what it is given at once.
  */
 static void
 stream_free(void *arg)
 {
 	struct hh_stream	*h = arg;
 	struct evbuffer		*b;
-	evutil_socket_t		 fd;
 
 	if (h->server && !h->sent && h->below != NULL &&
-	    bufferevent_get_underlying(h->below) == NULL &&
-	    (fd = bufferevent_getfd(h->below)) >= 0 &&
 	    (b = evbuffer_new()) != NULL) {
 		httphdr_refusal(400, time(NULL), b);
-		(void)send(fd, evbuffer_pullup(b, -1), evbuffer_get_length(b),
-		    MSG_NOSIGNAL | MSG_DONTWAIT);
+		send_now(h->below, b);
 		evbuffer_free(b);
 	}
 	free(h);

@@ -6,12 +6,36 @@
 # TLS (whole in the first record, as 4.34 needs it); the wire: the
 # request our client writes and the response our server writes (4.34's
 # defaults), the 404 for a path not configured, the 400 for a request that
-# is not HTTP and for a valid header followed by no valid VMess request,
+# is not HTTP and for a valid header followed by no valid VMess request
+# (the last two also through TLS),
 # each the same as v2ray's answer on the same input.
 . "$(dirname "$0")/lib.sh"
 need_v2ray
 
-HTTP=$(free_port); ECHO=$(free_port); UECHO=$(free_port)
+# Ports from a block below the ephemeral range (32768 up): no outgoing
+# connection of this busy machine can take one before it is bound.
+B=$(python3 - <<'PY'
+import random, socket
+for _ in range(200):
+    b = random.randrange(20000, 32700, 100)
+    ok = True
+    for p in range(b, b + 100):
+        for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
+            s = socket.socket(socket.AF_INET, kind)
+            try:
+                s.bind(("127.0.0.1", p))
+            except OSError:
+                ok = False
+            s.close()
+        if not ok:
+            break
+    if ok:
+        print(b)
+        break
+PY
+)
+[ -n "$B" ] || { notok "a free block of ports below 32768"; exit 1; }
+HTTP=$((B + 90)); ECHO=$((B + 91)); UECHO=$((B + 92))
 start http $VT http $HTTP
 start echo $VT echo-tcp $ECHO
 start uecho $VT echo-udp $UECHO
@@ -89,12 +113,17 @@ print(' | '.join([d[0]] + [x.split(':')[0] for x in d[1:]]))" "$1"
 # left out).
 wire() {
 	python3 - "$@" <<'PY'
-import os, socket, sys
+import os, socket, ssl, sys
 port, mode = int(sys.argv[1]), sys.argv[2]
 req = {"garbage": b"\x16\x03\x01\x00\x40" + os.urandom(100) + b"\r\n\r\n",
        "wrongpath": b"GET /nope HTTP/1.1\r\nHost: x\r\n\r\n",
-       "novmess": b"GET / HTTP/1.1\r\nHost: x\r\n\r\n" + os.urandom(200)}[mode]
+       "novmess": b"GET / HTTP/1.1\r\nHost: x\r\n\r\n" + os.urandom(200)}[mode.replace("tls-", "")]
 s = socket.create_connection(("127.0.0.1", port), 2)
+if mode.startswith("tls-"):
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    s = ctx.wrap_socket(s, server_hostname="localhost")
 s.sendall(req)
 s.settimeout(5)
 data = b""
@@ -110,7 +139,7 @@ head = data.split(b"\r\n\r\n")[0].decode("latin1").split("\r\n")
 print(" | ".join(l if not l.startswith("Date:") else "Date" for l in head))
 PY
 }
-MODES="garbage wrongpath novmess"
+MODES="garbage wrongpath novmess tls-wrongpath tls-novmess"
 
 # duo SERVER CLIENT: one server with two inbounds (default and custom
 # header, alterId 4) and one client with a SOCKS port per case, routed by
@@ -141,9 +170,10 @@ duo_client() { # SERVER-DEFAULT SERVER-CUSTOM SERVER-TLS SOCKS1..6
 	echo " \"routing\": {\"rules\": [$(rule 1), $(rule 2), $(rule 3), $(rule 4), $(rule 5), $(rule 6)]}}"
 }
 duo() { # SERVER CLIENT
-	sp=$(free_port); sp2=$(free_port); sp3=$(free_port); rp=$(free_port)
-	c1=$(free_port); c2=$(free_port); c3=$(free_port); c4=$(free_port); c5=$(free_port)
-	c6=$(free_port)
+	o=$B; [ $1 = ours ] || o=$((B + 20))
+	sp=$o; sp2=$((o + 1)); sp3=$((o + 2)); rp=$((o + 3))
+	c1=$((o + 4)); c2=$((o + 5)); c3=$((o + 6)); c4=$((o + 7)); c5=$((o + 8))
+	c6=$((o + 9))
 	duo_server $sp $sp2 $sp3 >$T/s.json
 	# The first case goes through a relay that records the headers.
 	duo_client $rp $sp2 $sp3 $c1 $c2 $c3 $c4 $c5 $c6 >$T/c.json
@@ -155,7 +185,10 @@ duo() { # SERVER CLIENT
 		stop srv; stop cli; return 1
 	fi
 	W=""
-	for m in $MODES; do wire $sp $m >$T/wire.$1.$m & W="$W $!"; done
+	for m in $MODES; do
+		case $m in tls-*) wp=$sp3;; *) wp=$sp;; esac
+		wire $wp $m >$T/wire.$1.$m & W="$W $!"
+	done
 	for x in "1 default, AEAD" "2 default, legacy alterId 4" \
 	    "3 default, AEAD, Mux" "4 custom, AEAD" "5 custom, AEAD, Mux" \
 	    "6 default, under TLS"; do
