@@ -154,7 +154,7 @@ done
 
 # The busiest paths again with the tools built under ASan+UBSan: any
 # sanitizer report from a tool is a failure even if every check passed.
-ASAN_E2E="10-socks-freedom 15-http-inbound 16-dns 17-proxy-outbounds
+ASAN_E2E="10-socks-freedom 15-http-inbound 16-dns 17-proxy-outbounds 18-geo
 20-vmess-interop 23-private-guard 25-tls 26-tcp-header 27-h2-edge
 28-proxy-protocol
 30-dynport 35-mux 40-reverse 45-kcp
