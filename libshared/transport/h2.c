@@ -708,6 +708,9 @@ frame_not_send_cb(nghttp2_session *ng, const nghttp2_frame *frame,
 	if (frame->hd.type != NGHTTP2_HEADERS || c->ctx->server ||
 	    (s = stream_find(c, frame->hd.stream_id)) == NULL)
 		return 0;
+	/* Its stream, if nghttp2 opened one, closes without us. */
+	(void)nghttp2_session_set_stream_user_data(ng, frame->hd.stream_id,
+	    NULL);
 	stream_closed(c, s, NGHTTP2_REFUSED_STREAM);
 	return 0;
 }
