@@ -4,8 +4,8 @@
 cd "$(dirname "$0")/../.." || exit 1
 OUT=build-fuzz
 mkdir -p $OUT
-CFLAGS="-std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer-no-link,address,undefined -Ilibshared $(pkg-config --cflags libevent libevent_openssl openssl inih json-c)"
-LIBS="$(pkg-config --libs libevent libevent_openssl openssl inih json-c) -lm"
+CFLAGS="-std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer-no-link,address,undefined -Ilibshared $(pkg-config --cflags libevent libevent_openssl openssl inih json-c libnghttp2)"
+LIBS="$(pkg-config --libs libevent libevent_openssl openssl inih json-c libnghttp2) -lm"
 objs=""
 for src in libshared/*/*.c; do
 	o=$OUT/obj/$(echo "$src" | tr / _ | sed 's/\.c$/.o/')
