@@ -402,6 +402,14 @@ tune(struct bufferevent *tb)
 {
 	bufferevent_set_max_single_read(tb, 128 * 1024);
 	bufferevent_set_max_single_write(tb, 1024 * 1024);
+	/*
+	 * The record layer stops at the socket's write mark: without one it
+	 * drains the relay's queue into the socket's output as fast as it
+	 * comes (a 512 MiB download piled up 370 MB there), so the relay's
+	 * backpressure, which watches this stream, never held.
+	 */
+	bufferevent_setwatermark(bufferevent_get_underlying(tb), EV_WRITE, 0,
+	    512 * 1024);
 }
 
 /* Why the server-side handshake failed, after an error or an early end. */
