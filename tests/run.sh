@@ -156,7 +156,7 @@ done
 # sanitizer report from a tool is a failure even if every check passed.
 ASAN_E2E="10-socks-freedom 15-http-inbound 16-dns 17-proxy-outbounds 18-geo
 20-vmess-interop 23-private-guard 25-tls 26-tcp-header 27-h2-edge
-28-proxy-protocol
+27-ws 28-proxy-protocol
 30-dynport 35-mux 40-reverse 45-kcp
 66-metrics"
 echo "== end-to-end under ASan+UBSan"
