@@ -64,7 +64,8 @@
 #define H2_DATA_MAX		(64 * 1024)	/* DATA frames we send */
 #define H2_SERVER_HEADERS	1048896		/* Go's server header list */
 #define H2_CLIENT_HEADERS	(10 << 20)	/* Go's client header list */
-#define H2_TICK_MS		1000
+#define H2_TICK_MS		1000		/* idle */
+#define H2_LIVE_TICK_MS		200		/* with sessions on it */
 #define H2_CLOSE_TICK_MS	50
 #define H2_SERVER_IDLE_MS	(300 * 1000)
 #define H2_CLIENT_IDLE_MS	(120 * 1000)
@@ -140,6 +141,7 @@ struct h2_conn {
 	size_t			 nstreams;
 	size_t			 nlive;		/* streams carrying sessions */
 	uint64_t		 since_ms;	/* idle, connecting, closing */
+	int			 tick_ms;
 	char			 why[200];
 	/* server */
 	struct transport_accept	*a;		/* until adopted */
@@ -788,6 +790,26 @@ conn_kick(struct h2_conn *c)
 		event_active(c->kick, EV_TIMEOUT, 1);
 }
 
+/*
+ * The tick finds sessions that ended (their pair end freed) and resets
+ * their streams: often while sessions live on the connection, seldom
+ * when it idles.
+ */
+static void
+conn_tick_rate(struct h2_conn *c)
+{
+	struct timeval	 tv;
+	int		 ms = c->state == H2_CLOSING ? H2_CLOSE_TICK_MS :
+			    c->nlive > 0 ? H2_LIVE_TICK_MS : H2_TICK_MS;
+
+	if (ms == c->tick_ms || c->tick == NULL)
+		return;
+	c->tick_ms = ms;
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	event_add(c->tick, &tv);
+}
+
 /* Bytes still on their way out, the layers below included. */
 static size_t
 conn_unsent(struct h2_conn *c)
@@ -803,8 +825,6 @@ conn_unsent(struct h2_conn *c)
 static void
 conn_close(struct h2_conn *c, const char *why)
 {
-	struct timeval	 tv = { 0, H2_CLOSE_TICK_MS * 1000 };
-
 	if (c->state == H2_CLOSING)
 		return;
 	log_debug("h2: connection closes: %s", why);
@@ -816,7 +836,7 @@ conn_close(struct h2_conn *c, const char *why)
 	if (c->ng != NULL)
 		(void)nghttp2_session_terminate_session(c->ng,
 		    NGHTTP2_NO_ERROR);
-	event_add(c->tick, &tv);
+	conn_tick_rate(c);
 	conn_kick(c);
 }
 
@@ -1121,20 +1141,20 @@ conn_run(struct h2_conn *c)
 	if (!nghttp2_session_want_read(c->ng) &&
 	    !nghttp2_session_want_write(c->ng))
 		conn_close(c, "finished");
+	conn_tick_rate(c);
 }
 
 static struct h2_conn *
 conn_new(struct h2_ctx *ctx, struct event_base *base)
 {
 	struct h2_conn	*c = xcalloc(1, sizeof(*c));
-	struct timeval	 tv = { H2_TICK_MS / 1000, (H2_TICK_MS % 1000) * 1000 };
 
 	c->ctx = ctx;
 	LIST_INIT(&c->streams);
 	LIST_INIT(&c->waiting);
 	c->kick = event_new(base, -1, 0, kick_cb, c);
 	c->tick = event_new(base, -1, EV_PERSIST, tick_cb, c);
-	event_add(c->tick, &tv);
+	conn_tick_rate(c);
 	c->since_ms = util_now_ms();
 	return c;
 }

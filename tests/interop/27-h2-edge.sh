@@ -157,6 +157,28 @@ print("%s, %s" % (got.decode(), "grew < 32 MiB" if grew < 32768 else "grew %d Ki
 PY
 }
 stuck_ping() { stuck "$@" | cut -d, -f1; }
+# aborts SOCKSPORT: 40 sessions to the flood server, some not waiting for
+# the SOCKS reply, closed after 0.5 s (half with a reset); then a fetch.
+aborts() {
+	python3 - $1 $FLOOD <<'PY'
+import socket, sys, time
+socks = []
+for i in range(40):
+    s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), 5)
+    s.sendall(b"\x05\x01\x00"); s.recv(2)
+    s.sendall(b"\x05\x01\x00\x01\x7f\x00\x00\x01" + int(sys.argv[2]).to_bytes(2, "big"))
+    if i % 3:
+        s.recv(10)
+    socks.append(s)
+time.sleep(0.5)
+for i, s in enumerate(socks):
+    if i % 2:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+    s.close()
+PY
+	sleep 0.5
+	fetch $1
+}
 ECHO=$(free_port); FLOOD=$(free_port)
 start echo $VT echo-tcp $ECHO
 start flood $VT flood-tcp $FLOOD 512
@@ -183,6 +205,7 @@ if wait_port $cp; then
 	else
 		check_eq "$n: a stream nobody reads holds back neither the others nor much memory" "ping, grew < 32 MiB" stuck $cp $PID_sours $PID_cli
 	fi
+	check_eq "$n: 40 streams, half reset by their SOCKS client, then a fetch" "$SUM1M" aborts $cp
 	check_eq "$n: our client's streams share one connection" "1" conns $sp
 	check_eq "$n: still serves" "$SUM1M" fetch $cp
 	check "$n: still running" kill -0 $PID_sours
