@@ -86,9 +86,12 @@ for i in range(10):
 print('%d/10' % good)"
 stop vserver; stop vclient
 
-# 1,000 concurrent connections, then no descriptor left behind.
+# 1,000 concurrent connections, then no descriptor left behind. All come
+# from vclient's one address: on a loaded machine vclient writes some of
+# its 1,000 headers later than the per-source cap's 1 s grace, so the cap
+# (13-limits' business) is raised here; this check is about the relay.
 SP2=$(free_port); CP2=$(free_port)
-sed "s/\"port\": $SP/\"port\": $SP2/; s/\"handshake\": 2/\"handshake\": 60/" $T/s.json >$T/s2.json
+sed "s/\"port\": $SP/\"port\": $SP2/; s/\"handshake\": 2}}}/\"handshake\": 60}}, \"system\": {\"handshakePerSource\": 2000}}/" $T/s.json >$T/s2.json
 client $CP2 $SP2 0 >$T/c2.json
 start vserver2 $BIN/vserver -c $T/s2.json
 start vclient2 $BIN/vclient -c $T/c2.json
