@@ -208,6 +208,8 @@ if wait_port $cp; then
 	check_eq "$n: 40 streams, half reset by their SOCKS client, then a fetch" "$SUM1M" aborts $cp
 	check_eq "$n: our client's streams share one connection" "1" conns $sp
 	check_eq "$n: still serves" "$SUM1M" fetch $cp
+	check_eq "$n: 300 sessions at once" "300/300" $VT concurrent 127.0.0.1:$cp 127.0.0.1 $ECHO 300
+	check_eq "$n: on a second connection past the server's 250 streams" "2" conns $sp
 	check "$n: still running" kill -0 $PID_sours
 else notok "our client started"; show_log cli; fi
 stop_wait cli sours hours
