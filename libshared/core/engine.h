@@ -17,7 +17,6 @@
 
 struct event_base;
 struct evdns_base;
-struct evconnlistener;
 struct route_table;
 struct srccap;
 struct udp_flow;
