@@ -153,9 +153,10 @@ for side in ours v2ray; do
 	check_eq "$side: socks outbound: 1 MiB byte for byte" "$($VT pattern 1048576 | sha256sum)" \
 	    sh -c "curl -s --max-time 20 --socks5 $(p 1) $U/bytes/1048576 | sha256sum"
 	check_eq "$side: socks outbound: tcp echo 1 MiB both ways" "OK" $VT tcp-echo-check $(p 1) 127.0.0.1 $ECHO 1048576
-	check_eq "$side: UDP over the socks outbound (with user)" "ECHO:ping-udp" $VT socks5-udp $(p 1) 127.0.0.1 $UECHO ping-udp
+	# UDP may lose the first datagram on a loaded machine: one retry.
+	check_eq "$side: UDP over the socks outbound (with user)" "ECHO:ping-udp" sh -c "$VT socks5-udp $(p 1) 127.0.0.1 $UECHO ping-udp 2>/dev/null || $VT socks5-udp $(p 1) 127.0.0.1 $UECHO ping-udp"
 	check_eq "$side: socks outbound chained through vmess: TCP" "hello from vt" curl -s --max-time 10 --socks5 $(p 15) $U/
-	check_eq "$side: socks outbound chained through vmess: UDP" "ECHO:chained" $VT socks5-udp $(p 15) 127.0.0.1 $UECHO chained
+	check_eq "$side: socks outbound chained through vmess: UDP" "ECHO:chained" sh -c "$VT socks5-udp $(p 15) 127.0.0.1 $UECHO chained 2>/dev/null || $VT socks5-udp $(p 15) 127.0.0.1 $UECHO chained"
 	check_eq "$side: http outbound, no user" "hello from vt" curl -s --max-time 10 --socks5 $(p 3) $U/
 	check_eq "$side: http outbound with Basic credentials" "hello from vt" curl -s --max-time 10 --socks5-hostname $(p 4) http://localhost:$HTTP/
 	check_eq "$side: http outbound, wrong password: nothing" "" curl -s --max-time 10 --socks5 $(p 5) $U/
