@@ -145,7 +145,7 @@ lanes() {
 
 # Scripts that run make (demo, install) go alone: a relink of bin/ under
 # another lane's running script fails it ("Permission denied").
-SERIAL="50-demo 70-install"
+SERIAL="16-dns 30-dynport 31-dynport-promise 50-demo 70-install"
 echo "== end-to-end and interop ($VT_LANES lanes)"
 set --
 for s in tests/interop/[0-9]*.sh; do
